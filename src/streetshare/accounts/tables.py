@@ -1,0 +1,43 @@
+"""Accounts: residents, their sign-in tokens, password resets and rate-limit counters."""
+
+from piccolo.columns import Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+
+class Resident(Table, tablename="resident"):
+    # Stored lower-cased: addresses are case-insensitive and unique.
+    email = Varchar(length=254, unique=True)
+    display_name = Varchar(length=60)
+    password_hash = Text()
+    created_at = Timestamptz()
+    last_seen_at = Timestamptz(null=True, default=None)
+    is_active = Boolean(default=True)
+
+
+class AuthToken(Table, tablename="auth_token"):
+    """A web session (kind "session") or an API bearer token (kind "api"). Only the hash is stored."""
+
+    resident = ForeignKey(references=Resident, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=10)
+    token_hash = Varchar(length=64, unique=True)
+    label = Varchar(length=100, default="")
+    created_at = Timestamptz()
+    last_used_at = Timestamptz()
+    expires_at = Timestamptz(null=True, default=None)
+
+
+class PasswordReset(Table, tablename="password_reset"):
+    resident = ForeignKey(references=Resident, on_delete=OnDelete.cascade, index=True)
+    token_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
+class RateLimitHit(Table, tablename="rate_limit_hit"):
+    """Fixed-window counters shared by every app process (unique on bucket + window_start)."""
+
+    bucket = Varchar(length=200)
+    window_start = Timestamptz()
+    hits = Integer(default=0)

