@@ -40,7 +40,7 @@ class Settings:
     # postgresql://user:password@host:port/db. Empty: an embedded PostgreSQL under data_dir.
     database_url: str = ""
     # Signs session and CSRF cookies. Required (32+ characters) in production.
-    secret_key: str = DEV_SECRET
+    secret_key: str = field(default=DEV_SECRET, repr=False)
     # The public address, used in emails and to decide whether cookies are Secure.
     base_url: str = "http://127.0.0.1:8000"
     # Where the embedded database, uploads and the mail outbox live.
@@ -49,7 +49,7 @@ class Settings:
     smtp_host: str = ""
     smtp_port: int = 587
     smtp_username: str = ""
-    smtp_password: str = ""
+    smtp_password: str = field(default="", repr=False)
     smtp_starttls: bool = True
     mail_from: str = "Streetshare <no-reply@streetshare.local>"
     # Geocoding: "nominatim" (default), "fake" (offline, UK test data), or any geopy

@@ -1,0 +1,252 @@
+"""Account pages (sign up, sign in, sign out, password) and the account API. Thin: parse, call, respond."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import msgspec
+from litestar import Request, Response, Router, delete, get, post
+from litestar.params import Parameter
+from litestar.response import Redirect, Template
+
+from streetshare import mail, ratelimit
+from streetshare.accounts import queries, service
+from streetshare.errors import Invalid, TooManyAttempts
+from streetshare.web.auth import clear_session_cookie, current, requires_resident, session_token, set_session_cookie
+from streetshare.web.forms import form_data, keep, safe_next
+from streetshare.web.pages import client_ip, form_page, page, settings_of
+
+log = logging.getLogger(__name__)
+
+SIGNIN_LIMIT = dict(limit=10, window_s=15 * 60)
+SIGNIN_IP_LIMIT = dict(limit=30, window_s=15 * 60)
+SIGNUP_IP_LIMIT = dict(limit=10, window_s=60 * 60)
+RESET_IP_LIMIT = dict(limit=10, window_s=60 * 60)
+
+
+async def signin_limits(request: Request, email: str) -> None:
+    await ratelimit.hit(f"signin-ip:{client_ip(request)}", **SIGNIN_IP_LIMIT)
+    await ratelimit.hit(f"signin-email:{email.strip().lower()[:120]}", **SIGNIN_LIMIT)
+
+
+# ---------------------------------------------------------------- web pages
+
+
+@get("/signup", name="signup")
+async def signup_form(request: Request, next: str | None = None) -> Template | Redirect:
+    if request.user:
+        return Redirect(path=safe_next(next))
+    return page("accounts/signup.html", errors={}, values={}, next=safe_next(next, ""))
+
+
+@post("/signup")
+async def signup(request: Request) -> Response:
+    data = await form_data(request)
+    next_path = safe_next(data.get("next"), "/")
+    try:
+        await ratelimit.hit(f"signup-ip:{client_ip(request)}", **SIGNUP_IP_LIMIT)
+        resident = await service.sign_up(
+            email=data.get("email", ""), password=data.get("password", ""), display_name=data.get("display_name", "")
+        )
+    except Invalid as exc:
+        return form_page("accounts/signup.html", errors=exc.errors, values=keep(data, "email", "display_name"), next=next_path)
+    except TooManyAttempts as exc:
+        return form_page("accounts/signup.html", errors={"form": exc.message}, values=keep(data, "email", "display_name"),
+                         next=next_path, status_code=429)
+    token = await service.start_session(resident.id, days=settings_of(request).session_days)
+    return set_session_cookie(Redirect(path=next_path, status_code=303), token, settings_of(request))
+
+
+@get("/signin", name="signin")
+async def signin_form(request: Request, next: str | None = None) -> Template | Redirect:
+    if request.user:
+        return Redirect(path=safe_next(next))
+    return page("accounts/signin.html", errors={}, values={}, next=safe_next(next, ""))
+
+
+@post("/signin")
+async def signin(request: Request) -> Response:
+    data = await form_data(request)
+    next_path = safe_next(data.get("next"), "/")
+    values = keep(data, "email")
+    try:
+        await signin_limits(request, data.get("email", ""))
+        resident_id = await service.authenticate(email=data.get("email", ""), password=data.get("password", ""))
+    except Invalid as exc:
+        return form_page("accounts/signin.html", errors={"form": exc.message}, values=values, next=next_path)
+    except TooManyAttempts as exc:
+        return form_page("accounts/signin.html", errors={"form": exc.message}, values=values, next=next_path,
+                         status_code=429)
+    token = await service.start_session(resident_id, days=settings_of(request).session_days)
+    return set_session_cookie(Redirect(path=next_path, status_code=303), token, settings_of(request))
+
+
+@post("/signout")
+async def signout(request: Request) -> Redirect:
+    token = session_token(request)
+    if token:
+        await service.end_session(token)
+    return clear_session_cookie(Redirect(path="/", status_code=303))
+
+
+@post("/account/signout-everywhere", guards=[requires_resident])
+async def signout_everywhere(request: Request) -> Redirect:
+    await service.end_all_sessions(acting=current(request).id)
+    return clear_session_cookie(Redirect(path="/signin?signed_out=everywhere", status_code=303))
+
+
+@get("/account", guards=[requires_resident], name="account")
+async def account(request: Request, changed: str | None = None) -> Template:
+    me = current(request)
+    return page("accounts/account.html", errors={}, values={}, sessions=await queries.active_sessions(me.id),
+                changed=bool(changed))
+
+
+@post("/account/password", guards=[requires_resident])
+async def change_password(request: Request) -> Response:
+    me = current(request)
+    data = await form_data(request)
+    try:
+        await service.change_password(
+            acting=me.id,
+            current_password=data.get("current_password", ""),
+            new_password=data.get("new_password", ""),
+            keep_token_id=me.token_id,
+        )
+    except Invalid as exc:
+        return form_page("accounts/account.html", errors=exc.errors, values={},
+                         sessions=await queries.active_sessions(me.id), changed=False)
+    return Redirect(path="/account?changed=1", status_code=303)
+
+
+@get("/password/forgot")
+async def forgot_form() -> Template:
+    return page("accounts/forgot.html", errors={}, values={}, sent=False)
+
+
+@post("/password/forgot")
+async def forgot(request: Request) -> Template:
+    data = await form_data(request)
+    email = data.get("email", "")
+    from streetshare.accounts.rules import email_error
+
+    if message := email_error(email):
+        return form_page("accounts/forgot.html", errors={"email": message}, values=keep(data, "email"), sent=False)
+    try:
+        await ratelimit.hit(f"reset-ip:{client_ip(request)}", **RESET_IP_LIMIT)
+        await ratelimit.hit(f"reset-email:{email.strip().lower()[:120]}", limit=3, window_s=3600)
+    except TooManyAttempts as exc:
+        return form_page("accounts/forgot.html", errors={"form": exc.message}, values=keep(data, "email"), sent=False,
+                         status_code=429)
+    await send_password_reset(request, email)
+    return page("accounts/forgot.html", errors={}, values={}, sent=True)
+
+
+async def send_password_reset(request: Request, email: str) -> None:
+    settings = settings_of(request)
+    created = await service.create_password_reset(email)
+    if created is None:
+        return
+    resident, token = created
+    message = mail.render_email(
+        "password_reset",
+        to=resident.email,
+        subject="Reset your Streetshare password",
+        context={
+            "display_name": resident.display_name,
+            "reset_url": f"{settings.base_url}/password/reset?token={token}",
+            "valid_minutes": int(service.RESET_VALID.total_seconds() // 60),
+        },
+    )
+    try:
+        await mail.make_mailer(settings).send(message)
+    except mail.MailError:
+        log.exception("password reset email could not be sent")
+
+
+@get("/password/reset")
+async def reset_form(token: str = "") -> Template:
+    valid = await service.reset_password_token_is_valid(token) if token else False
+    return page("accounts/reset.html", errors={} if valid else {"token": "This reset link has expired or was already used."},
+                values={}, token=token, valid=valid, status_code=200 if valid else 410)
+
+
+@post("/password/reset")
+async def reset(request: Request) -> Response:
+    data = await form_data(request)
+    token = data.get("token", "")
+    try:
+        await service.reset_password(token=token, new_password=data.get("new_password", ""))
+    except Invalid as exc:
+        return form_page("accounts/reset.html", errors=exc.errors, values={}, token=token, valid="token" not in exc.errors)
+    return Redirect(path="/signin?reset=1", status_code=303)
+
+
+web_router = Router(
+    path="/",
+    route_handlers=[signup_form, signup, signin_form, signin, signout, signout_everywhere, account, change_password,
+                    forgot_form, forgot, reset_form, reset],
+    include_in_schema=False,
+)
+
+# ---------------------------------------------------------------- JSON API
+
+
+class SignupIn(msgspec.Struct):
+    email: str
+    password: str
+    display_name: str
+
+
+class ResidentOut(msgspec.Struct):
+    id: int
+    display_name: str
+
+
+class TokenIn(msgspec.Struct):
+    email: str
+    password: str
+    label: str = ""
+
+
+class TokenOut(msgspec.Struct):
+    access_token: str
+    token_type: str = "bearer"
+
+
+class MeOut(msgspec.Struct):
+    id: int
+    display_name: str
+    email: str
+    member_since: str
+    street: dict | None = None
+
+
+@post("/auth/signup", status_code=201, summary="Create an account")
+async def api_signup(request: Request, data: SignupIn) -> ResidentOut:
+    await ratelimit.hit(f"signup-ip:{client_ip(request)}", **SIGNUP_IP_LIMIT)
+    resident = await service.sign_up(email=data.email, password=data.password, display_name=data.display_name)
+    return ResidentOut(id=resident.id, display_name=resident.display_name)
+
+
+@post("/auth/token", status_code=200, summary="Exchange email and password for a bearer token")
+async def api_token(request: Request, data: TokenIn) -> TokenOut:
+    await signin_limits(request, data.email)
+    resident_id = await service.authenticate(email=data.email, password=data.password)
+    token = await service.start_session(resident_id, kind="api", label=data.label or "API", days=None)
+    return TokenOut(access_token=token)
+
+
+@delete("/auth/token", guards=[requires_resident], status_code=204, summary="Revoke the token used for this request")
+async def api_revoke_token(request: Request, authorization: Annotated[str, Parameter(header="Authorization")]) -> None:
+    await service.end_session(authorization.partition(" ")[2].strip())
+
+
+@get("/me", guards=[requires_resident], summary="The signed-in resident")
+async def api_me(request: Request) -> MeOut:
+    me = current(request)
+    return MeOut(id=me.id, display_name=me.display_name, email=me.email, member_since=me.created_at.isoformat())
+
+
+api_handlers = [api_signup, api_token, api_revoke_token, api_me]

@@ -1,0 +1,43 @@
+"""Pure rules for accounts: what a valid email, display name and password are."""
+
+from __future__ import annotations
+
+import re
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+MIN_PASSWORD = 10
+MAX_PASSWORD = 200
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def email_error(email: str) -> str | None:
+    email = normalise_email(email)
+    if not email:
+        return "Please enter your email address."
+    if len(email) > 254 or not EMAIL_RE.match(email):
+        return "That doesn't look like an email address (it should be like name@example.com)."
+    return None
+
+
+def display_name_error(name: str) -> str | None:
+    name = name.strip()
+    if not name:
+        return "Please tell your neighbours what to call you."
+    if len(name) > 60:
+        return "Please keep your name to 60 characters or fewer."
+    if any(ch in name for ch in "<>@") or "://" in name:
+        return "Please use just a name, without email addresses or links."
+    return None
+
+
+def password_error(password: str, *, email: str = "") -> str | None:
+    if len(password) < MIN_PASSWORD:
+        return f"Please choose a password of at least {MIN_PASSWORD} characters."
+    if len(password) > MAX_PASSWORD:
+        return f"Please keep your password under {MAX_PASSWORD} characters."
+    if email and password.strip().lower() == normalise_email(email):
+        return "Please don't use your email address as your password."
+    return None

@@ -1,0 +1,178 @@
+"""Account verbs: the only writers of residents, sign-in tokens and password resets."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+import asyncpg
+
+from streetshare import clock, db
+from streetshare.accounts import rules
+from streetshare.accounts.passwords import hash_password, needs_rehash, verify_password
+from streetshare.accounts.tokens import new_token, token_hash
+from streetshare.errors import Invalid, NotFound
+
+log = logging.getLogger(__name__)
+
+RESET_VALID = timedelta(minutes=60)
+WRONG_CREDENTIALS = "That email and password don't match an account. Check them, or reset your password."
+
+
+@dataclass(frozen=True)
+class NewResident:
+    id: int
+    display_name: str
+    email: str
+
+
+async def sign_up(*, email: str, password: str, display_name: str) -> NewResident:
+    errors = {
+        field: message
+        for field, message in {
+            "display_name": rules.display_name_error(display_name),
+            "email": rules.email_error(email),
+            "password": rules.password_error(password, email=email),
+        }.items()
+        if message
+    }
+    if errors:
+        raise Invalid(errors)
+    email = rules.normalise_email(email)
+    try:
+        row = await db.fetchrow(
+            """
+            INSERT INTO resident (email, display_name, password_hash, created_at)
+            VALUES ($1, $2, $3, $4) RETURNING id, display_name, email
+            """,
+            email,
+            display_name.strip(),
+            hash_password(password),
+            clock.now(),
+        )
+    except asyncpg.UniqueViolationError:
+        raise Invalid({"email": "There is already an account with this email. Sign in, or reset your password."}) from None
+    log.info("resident signed up", extra={"resident_id": row["id"]})
+    return NewResident(id=row["id"], display_name=row["display_name"], email=row["email"])
+
+
+async def authenticate(*, email: str, password: str) -> int:
+    """The id of the resident with these credentials; Invalid otherwise (same message either way)."""
+    row = await db.fetchrow(
+        "SELECT id, password_hash FROM resident WHERE email = $1 AND is_active", rules.normalise_email(email)
+    )
+    if not verify_password(row["password_hash"] if row else None, password):
+        raise Invalid({"password": WRONG_CREDENTIALS}, message=WRONG_CREDENTIALS)
+    assert row is not None
+    if needs_rehash(row["password_hash"]):
+        await db.execute("UPDATE resident SET password_hash = $2 WHERE id = $1", row["id"], hash_password(password))
+    return row["id"]
+
+
+async def start_session(resident_id: int, *, kind: str = "session", label: str = "", days: int | None = 30) -> str:
+    """Issue a new token for the resident and return it (only its hash is stored)."""
+    token = new_token()
+    now = clock.now()
+    await db.execute(
+        """
+        INSERT INTO auth_token (resident, kind, token_hash, label, created_at, last_used_at, expires_at)
+        VALUES ($1, $2, $3, $4, $5, $5, $6)
+        """,
+        resident_id,
+        kind,
+        token_hash(token),
+        label[:100],
+        now,
+        now + timedelta(days=days) if days else None,
+    )
+    return token
+
+
+async def end_session(token: str) -> None:
+    await db.execute("DELETE FROM auth_token WHERE token_hash = $1", token_hash(token))
+
+
+async def end_all_sessions(*, acting: int, keep_token_id: int | None = None) -> int:
+    """Sign the resident out everywhere (web sessions and API tokens), except the one kept."""
+    status = await db.execute(
+        "DELETE FROM auth_token WHERE resident = $1 AND id IS DISTINCT FROM $2", acting, keep_token_id
+    )
+    return int(status.split()[-1])
+
+
+async def change_password(*, acting: int, current_password: str, new_password: str, keep_token_id: int | None) -> None:
+    row = await db.fetchrow("SELECT email, password_hash FROM resident WHERE id = $1", acting)
+    if row is None:
+        raise NotFound()
+    errors: dict[str, str] = {}
+    if not verify_password(row["password_hash"], current_password):
+        errors["current_password"] = "That isn't your current password."
+    if message := rules.password_error(new_password, email=row["email"]):
+        errors["new_password"] = message
+    if errors:
+        raise Invalid(errors)
+    async with db.transaction():
+        await db.execute("UPDATE resident SET password_hash = $2 WHERE id = $1", acting, hash_password(new_password))
+        await end_all_sessions(acting=acting, keep_token_id=keep_token_id)
+
+
+async def create_password_reset(email: str) -> tuple[NewResident, str] | None:
+    """A single-use reset token for the account with this email, or None if there is no such account.
+
+    The caller sends the email after this returns (outside effects after commit) and tells the
+    person the same thing either way, so the form does not reveal who has an account.
+    """
+    row = await db.fetchrow(
+        "SELECT id, display_name, email FROM resident WHERE email = $1 AND is_active", rules.normalise_email(email)
+    )
+    if row is None:
+        return None
+    token = new_token()
+    now = clock.now()
+    await db.execute(
+        "INSERT INTO password_reset (resident, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        row["id"],
+        token_hash(token),
+        now,
+        now + RESET_VALID,
+    )
+    return NewResident(id=row["id"], display_name=row["display_name"], email=row["email"]), token
+
+
+async def reset_password_token_is_valid(token: str) -> bool:
+    return bool(
+        await db.fetchval(
+            "SELECT 1 FROM password_reset WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+            token_hash(token),
+            clock.now(),
+        )
+    )
+
+
+async def reset_password(*, token: str, new_password: str) -> int:
+    """Use a reset token (once) to set a new password; signs the resident out everywhere."""
+    async with db.transaction():
+        row = await db.fetchrow(
+            """
+            UPDATE password_reset SET used_at = $2
+            WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+            RETURNING resident
+            """,
+            token_hash(token),
+            clock.now(),
+        )
+        if row is None:
+            raise Invalid({"token": "This reset link has expired or was already used. Ask for a new one."})
+        resident_id = row["resident"]
+        email = await db.fetchval("SELECT email FROM resident WHERE id = $1", resident_id)
+        if message := rules.password_error(new_password, email=email):
+            raise Invalid({"new_password": message})
+        await db.execute(
+            "UPDATE resident SET password_hash = $2 WHERE id = $1", resident_id, hash_password(new_password)
+        )
+        await db.execute(
+            "UPDATE password_reset SET used_at = $2 WHERE resident = $1 AND used_at IS NULL", resident_id, clock.now()
+        )
+        await end_all_sessions(acting=resident_id)
+    return resident_id

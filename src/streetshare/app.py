@@ -1,0 +1,93 @@
+"""create_app(settings) -> Litestar: the one place that says what the app is made of."""
+
+from __future__ import annotations
+
+import asyncio
+
+from litestar import Litestar, Router
+from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
+
+from streetshare import db, worker
+from streetshare.accounts import routes as accounts_routes
+from streetshare.paths import STATIC_DIR
+from streetshare.settings import Settings
+from streetshare.web import health, home
+from streetshare.web.auth import AuthMiddleware
+from streetshare.web.errors import exception_handlers
+from streetshare.web.security import SecurityHeadersMiddleware
+from streetshare.web.templating import template_config
+
+
+def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
+    """Build the app. With manage_pool, the app opens the database pool on startup and closes it on shutdown."""
+
+    stop_worker = asyncio.Event()
+    background: list[asyncio.Task] = []
+
+    async def startup() -> None:
+        if manage_pool:
+            await db.open_pool(settings.db_pool_min, settings.db_pool_max)
+        if settings.embedded_worker:
+            background.append(asyncio.create_task(worker.run_forever(stop_worker)))
+
+    async def shutdown() -> None:
+        stop_worker.set()
+        for task in background:
+            await task
+        if manage_pool:
+            await db.close_pool()
+
+    api = Router(path="/api/v1", route_handlers=[*accounts_routes.api_handlers], tags=["api"])
+    static = create_static_files_router(
+        path="/static",
+        directories=[STATIC_DIR],
+        cache_control=CacheControlHeader(max_age=365 * 24 * 3600, public=True, immutable=True),
+        include_in_schema=False,
+    )
+    app = Litestar(
+        route_handlers=[
+            *home.handlers,
+            health.healthz,
+            health.readyz,
+            accounts_routes.web_router,
+            api,
+            static,
+        ],
+        on_startup=[startup],
+        on_shutdown=[shutdown],
+        template_config=template_config(),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="streetshare_csrf",
+            cookie_secure=settings.https,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            exclude=["/api/"],
+        ),
+        middleware=[
+            SecurityHeadersMiddleware(settings),
+            AuthMiddleware(),
+        ],
+        exception_handlers=exception_handlers(),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=800, gzip_compress_level=6),
+        openapi_config=OpenAPIConfig(
+            title="Streetshare API",
+            version="1",
+            path="/schema",
+            render_plugins=[JsonRenderPlugin()],
+            components=Components(
+                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")},
+            ),
+            security=[{"bearer": []}],
+        ),
+        request_max_body_size=12 * 1024 * 1024,
+        debug=False,
+    )
+    app.state.settings = settings
+    return app

@@ -1,0 +1,127 @@
+"""The `streetshare` command: demo, serve, migrate, worker."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+
+from streetshare import db
+from streetshare.settings import Settings, SettingsError, load
+from streetshare.web.logs import configure_logging
+
+
+def _database_url(settings: Settings) -> str:
+    """DATABASE_URL, or an embedded PostgreSQL under the data directory."""
+    if settings.database_url:
+        return settings.database_url
+    print(f"No DATABASE_URL: starting an embedded PostgreSQL in {settings.pgdata_dir}", flush=True)
+    return db.start_embedded(settings.pgdata_dir)
+
+
+async def _migrate(url: str) -> None:
+    db.configure(url)
+    await db.migrate()
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
+    asyncio.run(_migrate(_database_url(settings)))
+    print("Migrations are up to date.")
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    url = _database_url(settings)
+    os.environ["DATABASE_URL"] = url  # the worker processes read it
+    if args.migrate:
+        asyncio.run(_migrate(url))
+    uvicorn.run(
+        "streetshare.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=settings.trust_proxy,
+        forwarded_allow_ips="*" if settings.trust_proxy else None,
+        access_log=False,
+        log_config=None,
+        timeout_graceful_shutdown=10,
+    )
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
+    from streetshare import worker
+
+    async def run() -> None:
+        db.configure(_database_url(settings))
+        await db.open_pool(1, 4)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await worker.run_forever(stop, every_s=args.every)
+        finally:
+            await db.close_pool()
+
+    asyncio.run(run())
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from streetshare import demo
+    from streetshare.app import create_app
+
+    base_url = f"http://127.0.0.1:{args.port}" if args.host in {"127.0.0.1", "localhost", "0.0.0.0"} else f"http://{args.host}:{args.port}"
+    settings = settings.with_(mode="demo", base_url=base_url, embedded_worker=True)
+    url = _database_url(settings)
+    db.configure(url)
+
+    async def prepare() -> list[demo.DemoAccount]:
+        await db.migrate()
+        await db.open_pool(1, 2)
+        try:
+            return await demo.seed(settings)
+        finally:
+            await db.close_pool()
+
+    accounts = asyncio.run(prepare())
+    print(demo.banner(settings, accounts), flush=True)
+    app = create_app(settings)
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None, timeout_graceful_shutdown=3)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="streetshare", description="Neighbourhood sharing, scoped to the street.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="run the app with a lively demo street (embedded database when no DATABASE_URL)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("serve", help="run the production server (several worker processes)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    p.add_argument("--migrate", action="store_true", help="run migrations before starting")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("migrate", help="run database migrations")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("worker", help="run the background worker")
+    p.add_argument("--every", type=float, default=60.0, help="seconds between upkeep runs")
+    p.set_defaults(func=cmd_worker)
+
+    args = parser.parse_args(argv)
+    try:
+        settings = load()
+    except SettingsError as exc:
+        print(f"streetshare: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    configure_logging(settings.log_level)
+    args.func(settings, args)

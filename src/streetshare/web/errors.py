@@ -1,0 +1,134 @@
+"""Domain errors and HTTP errors mapped to pages (web) and JSON (API), in one place."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+from urllib.parse import quote
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from streetshare.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, TooManyAttempts
+from streetshare.web.auth import is_api
+
+log = logging.getLogger(__name__)
+
+STATUS = {NotFound: 404, NotAllowed: 403, Conflict: 409, TooManyAttempts: 429, Invalid: 422}
+
+TITLES = {
+    400: "That request didn't make sense",
+    401: "Please sign in",
+    403: "That's not for you",
+    404: "We couldn't find that",
+    405: "That can't be done here",
+    409: "That's no longer possible",
+    413: "That's too big",
+    422: "Please check what you entered",
+    429: "Too many attempts",
+    500: "Something went wrong on our side",
+}
+MESSAGES = {
+    400: "Something in that request was malformed. Please go back and try again.",
+    403: "You don't have permission to see or change this.",
+    404: "It may have been removed, or it may not be visible from your street.",
+    409: "Someone may have got there first, or it has already happened.",
+    500: "Sorry: we've logged the problem. Please try again in a moment.",
+}
+
+_MISSING = re.compile(r"missing required field `([^`]+)`")
+_AT = re.compile(r"at `\$\.([A-Za-z0-9_]+)`")
+
+
+def _status(exc: DomainError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def _page(request: Request, status: int, message: str | None = None, headers: dict[str, str] | None = None) -> Response:
+    return Template(
+        template_name="errors/error.html",
+        context={
+            "status": status,
+            "title": TITLES.get(status, "Something went wrong"),
+            "message": message or MESSAGES.get(status, ""),
+        },
+        status_code=status,
+        headers=headers or {},
+    )
+
+
+def json_error(status: int, detail: str, errors: list[dict[str, str]] | None = None, headers: dict[str, str] | None = None) -> Response:
+    body: dict[str, Any] = {"detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    return Response(content=body, status_code=status, media_type=MediaType.JSON, headers=headers or {})
+
+
+def domain_error_handler(request: Request, exc: DomainError) -> Response:
+    status = _status(exc)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
+    if is_api(request.url.path):
+        errors = [{"field": f, "message": m} for f, m in exc.errors.items()] if isinstance(exc, Invalid) else None
+        return json_error(status, exc.message, errors, headers)
+    return _page(request, status, exc.message, headers)
+
+
+def http_error_handler(request: Request, exc: HTTPException) -> Response:
+    status = exc.status_code
+    api = is_api(request.url.path)
+    if isinstance(exc, NotAuthorizedException) and not api:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(path=f"/signin?next={quote(target, safe='')}", status_code=303)
+    if isinstance(exc, ValidationException) and api:
+        return _api_validation(exc)
+    if status >= 500:
+        log.error("http error %s", status, exc_info=exc)
+    detail = exc.detail if status < 500 else TITLES[500]
+    if api:
+        return json_error(status, detail, headers=exc.headers)
+    # CSRF failures and malformed requests get the friendly page, not Litestar's text.
+    message = "Your form expired. Please go back, reload the page and try again." if "CSRF" in str(exc.detail) else None
+    return _page(request, status, message, exc.headers)
+
+
+def _api_validation(exc: ValidationException) -> Response:
+    """Malformed JSON is a 400; a body that parses but has missing or wrong-typed fields is a 422."""
+    text = str(exc.detail) + " " + " ".join(str(e.get("message", "")) for e in (exc.extra or []) if isinstance(e, dict))
+    if "malformed" in text.lower() or "json is malformed" in text.lower() or "decode" in text.lower():
+        return json_error(400, "The request body is not valid JSON.")
+    errors: list[dict[str, str]] = []
+    for item in exc.extra or []:
+        if not isinstance(item, dict):
+            continue
+        message = str(item.get("message", ""))
+        key = str(item.get("key", ""))
+        if m := _MISSING.search(message):
+            errors.append({"field": m.group(1), "message": "This field is required."})
+        elif m := _AT.search(message):
+            errors.append({"field": m.group(1), "message": message.split(" - at")[0]})
+        elif key and key != "data":
+            errors.append({"field": key, "message": message})
+    if not errors:
+        return json_error(400, "The request body could not be read: " + str(exc.detail))
+    return json_error(422, "Some fields are missing or invalid.", errors)
+
+
+def server_error_handler(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", exc_info=exc)
+    if is_api(request.url.path):
+        return json_error(HTTP_500_INTERNAL_SERVER_ERROR, TITLES[500])
+    return _page(request, 500)
+
+
+def exception_handlers() -> dict:
+    return {
+        DomainError: domain_error_handler,
+        HTTPException: http_error_handler,
+        Exception: server_error_handler,
+    }

@@ -1,0 +1,58 @@
+"""The home page, the web app manifest, and the demo-only outbox."""
+
+from __future__ import annotations
+
+from litestar import Request, get
+from litestar.exceptions import NotFoundException
+from litestar.response import Template
+
+from streetshare import mail
+from streetshare.web.pages import page, settings_of
+
+
+@get("/", name="home")
+async def home(request: Request) -> Template:
+    return page("home.html")
+
+
+@get("/manifest.webmanifest", media_type="application/manifest+json")
+async def manifest() -> dict:
+    from streetshare.web.templating import static_url
+
+    return {
+        "name": "Streetshare",
+        "short_name": "Streetshare",
+        "description": "Lend, give, ask and help on your street.",
+        "start_url": "/",
+        "display": "standalone",
+        "background_color": "#fbf8f3",
+        "theme_color": "#1f6f5c",
+        "icons": [
+            {"src": static_url("icon.svg"), "sizes": "any", "type": "image/svg+xml", "purpose": "any"},
+            {"src": static_url("icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static_url("icon-512.png"), "sizes": "512x512", "type": "image/png"},
+        ],
+    }
+
+
+@get("/demo/outbox")
+async def outbox(request: Request) -> Template:
+    settings = settings_of(request)
+    if not settings.demo or settings.smtp_host:
+        raise NotFoundException()
+    return page("demo/outbox.html", items=mail.list_outbox(settings.outbox_dir))
+
+
+@get("/demo/outbox/{item_id:str}")
+async def outbox_item(request: Request, item_id: str) -> Template:
+    settings = settings_of(request)
+    if not settings.demo or settings.smtp_host:
+        raise NotFoundException()
+    try:
+        item = mail.read_outbox(settings.outbox_dir, item_id)
+    except mail.OutboxItemNotFound:
+        raise NotFoundException() from None
+    return page("demo/outbox_item.html", item=item)
+
+
+handlers = [home, manifest, outbox, outbox_item]
