@@ -39,32 +39,30 @@ def start_embedded(pgdata: Path, database: str = "streetshare") -> str:
 def ensure_database(admin_url: str, database: str, *, fresh: bool = False) -> None:
     """Create `database` if it is missing (or drop and re-create it when `fresh`)."""
     import asyncio
-
-    async def run() -> None:
-        conn = await asyncpg.connect(admin_url)
-        try:
-            exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
-            if exists and fresh:
-                await conn.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
-                exists = False
-            if not exists:
-                await conn.execute(f'CREATE DATABASE "{database}"')
-        finally:
-            await conn.close()
-
-    if _loop_running():
-        raise RuntimeError("ensure_database must be called outside an event loop")
-    asyncio.run(run())
-
-
-def _loop_running() -> bool:
-    import asyncio
+    import concurrent.futures
 
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return False
-    return True
+        asyncio.run(create_database(admin_url, database, fresh=fresh))
+        return
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # called from inside an event loop
+        pool.submit(asyncio.run, create_database(admin_url, database, fresh=fresh)).result()
+
+
+async def create_database(admin_url: str, database: str, *, fresh: bool = False) -> None:
+    if not database.replace("_", "").isalnum():
+        raise ValueError(f"unexpected database name {database!r}")
+    conn = await asyncpg.connect(admin_url)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
+        if exists and fresh:
+            await conn.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+            exists = False
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        await conn.close()
 
 
 def configure(dsn: str) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from streetshare.paths import STATIC_DIR, TEMPLATES_DIR
