@@ -63,6 +63,18 @@ async def database(database_url: str) -> AsyncIterator[str]:
     await db.open_pool(2, 20)
     yield database_url
     await db.close_pool()
+    if not os.environ.get("TEST_DATABASE_URL"):
+        await _drop_test_database(database_url)
+
+
+async def _drop_test_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    admin = url.replace(f"/{name}?", "/postgres?")
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
 
 
 _TABLES: list[str] = []
@@ -109,5 +121,5 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         parts = Path(str(item.path)).parts
         if "e2e" in parts:
             item.add_marker(pytest.mark.e2e)
-        if "unit" not in parts:
-            item.add_marker(pytest.mark.usefixtures("clean_db"))
+        if "unit" not in parts and "clean_db" not in getattr(item, "fixturenames", ["clean_db"]):
+            item.fixturenames.insert(0, "clean_db")

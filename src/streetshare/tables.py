@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from piccolo.table import Table
 
+# Columns PostgreSQL generates that no Table class declares (tsvector has no Piccolo type).
+GENERATED_COLUMNS = {("offer", "search"), ("ask", "search")}
+
 
 def all_tables() -> list[type[Table]]:
     from streetshare.accounts.tables import AuthToken, PasswordReset, RateLimitHit, Resident
+    from streetshare.asks.tables import Ask
+    from streetshare.offers.tables import Offer, Photo
+    from streetshare.places.tables import GeocodeCache, ResidentBlock, Street, StreetCoordinator, StreetInvite
 
-    return [Resident, AuthToken, PasswordReset, RateLimitHit]
+    return [
+        Resident, AuthToken, PasswordReset, RateLimitHit,
+        Street, StreetCoordinator, StreetInvite, ResidentBlock, GeocodeCache,
+        Offer, Photo, Ask,
+    ]

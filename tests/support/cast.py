@@ -77,3 +77,50 @@ async def api_token(client: AsyncTestClient, person: Person) -> dict[str, str]:
     response = await client.post("/api/v1/auth/token", json={"email": person.email, "password": person.password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+# ---------------------------------------------------------------- places
+# Huddersfield: Elm Street and Oak Road are neighbours (about 1 km apart); Leeds is far away.
+ELM_STREET = (53.6458, -1.7850)
+OAK_ROAD = (53.6540, -1.7800)
+LEEDS = (53.7997, -1.5492)
+
+
+@dataclass
+class StreetRef:
+    id: int
+    name: str
+    lat: float
+    lng: float
+
+
+async def make_street(name: str = "Elm Street", at: tuple[float, float] = ELM_STREET, *, radius_m: int = 800,
+                      coordinator: Person | None = None) -> StreetRef:
+    """A street (written directly: the factory must not depend on the service under test)."""
+    from streetshare import clock, db
+
+    street_id = await db.fetchval(
+        "INSERT INTO street (name, centre_lat, centre_lng, radius_m, created_by, created_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        name, at[0], at[1], radius_m, coordinator.id if coordinator else None, clock.now(),
+    )
+    if coordinator:
+        await db.execute(
+            "INSERT INTO street_coordinator (street, resident, appointed_at) VALUES ($1, $2, $3)",
+            street_id, coordinator.id, clock.now(),
+        )
+        await place_resident(coordinator, StreetRef(street_id, name, *at))
+    return StreetRef(street_id, name, *at)
+
+
+async def place_resident(person: Person, street: StreetRef, *, home: tuple[float, float] | None = None,
+                         looks_at: str = "nearby") -> None:
+    """Give a resident a home point (default: 150 m north of the street's centre) on `street`."""
+    from streetshare import clock, db
+
+    lat, lng = home or (street.lat + 0.00135, street.lng)
+    await db.execute(
+        "UPDATE resident SET home_lat = $2, home_lng = $3, street = $4, street_joined_at = $5, looks_at = $6 "
+        "WHERE id = $1",
+        person.id, lat, lng, street.id, clock.now(), looks_at,
+    )

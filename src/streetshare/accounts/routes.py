@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, Router, delete, get, post
-from litestar.params import Parameter
+from litestar.params import FromQuery, HeaderParameter, JSONBody
 from litestar.response import Redirect, Template
 
 from streetshare import mail, ratelimit
@@ -34,7 +34,7 @@ async def signin_limits(request: Request, email: str) -> None:
 
 
 @get("/signup", name="signup")
-async def signup_form(request: Request, next: str | None = None) -> Template | Redirect:
+async def signup_form(request: Request, next: FromQuery[str | None] = None) -> Template | Redirect:
     if request.user:
         return Redirect(path=safe_next(next))
     return page("accounts/signup.html", errors={}, values={}, next=safe_next(next, ""))
@@ -59,7 +59,7 @@ async def signup(request: Request) -> Response:
 
 
 @get("/signin", name="signin")
-async def signin_form(request: Request, next: str | None = None) -> Template | Redirect:
+async def signin_form(request: Request, next: FromQuery[str | None] = None) -> Template | Redirect:
     if request.user:
         return Redirect(path=safe_next(next))
     return page("accounts/signin.html", errors={}, values={}, next=safe_next(next, ""))
@@ -97,7 +97,7 @@ async def signout_everywhere(request: Request) -> Redirect:
 
 
 @get("/account", guards=[requires_resident], name="account")
-async def account(request: Request, changed: str | None = None) -> Template:
+async def account(request: Request, changed: FromQuery[str | None] = None) -> Template:
     me = current(request)
     return page("accounts/account.html", errors={}, values={}, sessions=await queries.active_sessions(me.id),
                 changed=bool(changed))
@@ -166,7 +166,7 @@ async def send_password_reset(request: Request, email: str) -> None:
 
 
 @get("/password/reset")
-async def reset_form(token: str = "") -> Template:
+async def reset_form(token: FromQuery[str] = "") -> Template:
     valid = await service.reset_password_token_is_valid(token) if token else False
     return page("accounts/reset.html", errors={} if valid else {"token": "This reset link has expired or was already used."},
                 values={}, token=token, valid=valid, status_code=200 if valid else 410)
@@ -224,14 +224,14 @@ class MeOut(msgspec.Struct):
 
 
 @post("/auth/signup", status_code=201, summary="Create an account")
-async def api_signup(request: Request, data: SignupIn) -> ResidentOut:
+async def api_signup(request: Request, data: JSONBody[SignupIn]) -> ResidentOut:
     await ratelimit.hit(f"signup-ip:{client_ip(request)}", **SIGNUP_IP_LIMIT)
     resident = await service.sign_up(email=data.email, password=data.password, display_name=data.display_name)
     return ResidentOut(id=resident.id, display_name=resident.display_name)
 
 
 @post("/auth/token", status_code=200, summary="Exchange email and password for a bearer token")
-async def api_token(request: Request, data: TokenIn) -> TokenOut:
+async def api_token(request: Request, data: JSONBody[TokenIn]) -> TokenOut:
     await signin_limits(request, data.email)
     resident_id = await service.authenticate(email=data.email, password=data.password)
     token = await service.start_session(resident_id, kind="api", label=data.label or "API", days=None)
@@ -239,7 +239,7 @@ async def api_token(request: Request, data: TokenIn) -> TokenOut:
 
 
 @delete("/auth/token", guards=[requires_resident], status_code=204, summary="Revoke the token used for this request")
-async def api_revoke_token(request: Request, authorization: Annotated[str, Parameter(header="Authorization")]) -> None:
+async def api_revoke_token(request: Request, authorization: Annotated[str, HeaderParameter(name="Authorization")]) -> None:
     await service.end_session(authorization.partition(" ")[2].strip())
 
 

@@ -1,6 +1,6 @@
 """Accounts: residents, their sign-in tokens, password resets and rate-limit counters."""
 
-from piccolo.columns import Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, DoublePrecision, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
@@ -13,12 +13,21 @@ class Resident(Table, tablename="resident"):
     created_at = Timestamptz()
     last_seen_at = Timestamptz(null=True, default=None)
     is_active = Boolean(default=True)
+    # Private: the exact home point and address never leave the server (see places/).
+    home_lat = DoublePrecision(null=True, default=None)
+    home_lng = DoublePrecision(null=True, default=None)
+    home_address = Varchar(length=200, null=True, default=None)
+    # The home street (a plain id: streets live in places/, which depends on accounts).
+    street = Integer(null=True, default=None)
+    street_joined_at = Timestamptz(null=True, default=None)
+    # "street": my street only; "nearby": my street and neighbouring streets.
+    looks_at = Varchar(length=10, default="nearby")
 
 
 class AuthToken(Table, tablename="auth_token"):
     """A web session (kind "session") or an API bearer token (kind "api"). Only the hash is stored."""
 
-    resident = ForeignKey(references=Resident, on_delete=OnDelete.cascade, index=True)
+    resident = ForeignKey(references=Resident, on_delete=OnDelete.cascade, index=True, null=False)
     kind = Varchar(length=10)
     token_hash = Varchar(length=64, unique=True)
     label = Varchar(length=100, default="")
@@ -28,7 +37,7 @@ class AuthToken(Table, tablename="auth_token"):
 
 
 class PasswordReset(Table, tablename="password_reset"):
-    resident = ForeignKey(references=Resident, on_delete=OnDelete.cascade, index=True)
+    resident = ForeignKey(references=Resident, on_delete=OnDelete.cascade, index=True, null=False)
     token_hash = Varchar(length=64, unique=True)
     created_at = Timestamptz()
     expires_at = Timestamptz()

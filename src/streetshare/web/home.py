@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Request, get
+from litestar.params import FromPath
 from litestar.exceptions import NotFoundException
 from litestar.response import Template
 
@@ -44,7 +45,7 @@ async def outbox(request: Request) -> Template:
 
 
 @get("/demo/outbox/{item_id:str}")
-async def outbox_item(request: Request, item_id: str) -> Template:
+async def outbox_item(request: Request, item_id: FromPath[str]) -> Template:
     settings = settings_of(request)
     if not settings.demo or settings.smtp_host:
         raise NotFoundException()
