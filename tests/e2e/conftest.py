@@ -17,14 +17,19 @@ event loop". The async API shares pytest-asyncio's session loop instead, so e2e 
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
-from collections.abc import AsyncIterator
+import asyncio
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 import pytest_asyncio
+from aiosmtpd.controller import Controller
+from support.smtp import CollectingHandler, SmtpServer, free_port
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 
@@ -34,25 +39,7 @@ HERE = Path(__file__).resolve().parent
 CALL_REPORT = pytest.StashKey[pytest.TestReport]()
 
 
-def _load_support():
-    """Register support.py as `e2e_support`: the name `support` is the tests/support package."""
-    if "e2e_support" in sys.modules:
-        return sys.modules["e2e_support"]
-    spec = importlib.util.spec_from_file_location("e2e_support", HERE / "support.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["e2e_support"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-support = _load_support()
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if HERE in Path(item.path).resolve().parents:
-            item.add_marker(pytest.mark.e2e)
+import browser_support as support  # noqa: E402  (tests/e2e is on sys.path: pytest adds conftest folders)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -99,3 +86,82 @@ async def phone(browser: Browser, request: pytest.FixtureRequest) -> AsyncIterat
         else:
             report.sections.append(("screenshot", str(path)))
     await context.close()
+
+
+@dataclass
+class LiveServer:
+    """The real app (uvicorn in its own process) on the test database, mail going to `mail`."""
+
+    url: str
+    mail: SmtpServer
+    data_dir: Path
+
+
+@pytest.fixture(scope="session")
+def mail_catcher() -> Iterator[SmtpServer]:
+    """A real SMTP server for the whole session (the live server is started once)."""
+    host = "127.0.0.1"
+    handler = CollectingHandler()
+    controller = Controller(handler, hostname=host, port=free_port(host), ready_timeout=5)
+    controller.start()
+    try:
+        yield SmtpServer(host, controller.port, handler)
+    finally:
+        controller.stop()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def live_server(database: str, mail_catcher: SmtpServer, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LiveServer]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    data_dir = tmp_path_factory.mktemp("live-data")
+    env = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "SECRET_KEY": "e2e-secret-key-that-is-long-enough-0123456789",
+        "BASE_URL": url,
+        "STREETSHARE_MODE": "development",
+        "STREETSHARE_DATA_DIR": str(data_dir),
+        "STREETSHARE_GEOCODER": "fake",
+        "SMTP_HOST": mail_catcher.host,
+        "SMTP_PORT": str(mail_catcher.port),
+        "SMTP_STARTTLS": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    log_file = open(data_dir / "server.log", "wb")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "uvicorn", "streetshare.asgi:app", "--host", "127.0.0.1", "--port", str(port),
+        "--log-level", "warning", env=env, stdout=log_file, stderr=subprocess.STDOUT,
+    )
+    try:
+        async with httpx.AsyncClient() as http:
+            for _ in range(200):
+                if process.returncode is not None:
+                    break
+                try:
+                    if (await http.get(f"{url}/readyz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.1)
+            else:
+                raise RuntimeError("the live server did not become ready in 20 s")
+        if process.returncode is not None:
+            raise RuntimeError(f"the live server exited: {(data_dir / 'server.log').read_text()[-2000:]}")
+        yield LiveServer(url=url, mail=mail_catcher, data_dir=data_dir)
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            try:
+                await asyncio.wait_for(process.wait(), timeout=10)
+            except TimeoutError:
+                process.kill()
+        log_file.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def live_mail(live_server: LiveServer) -> SmtpServer:
+    """The live server's mail, emptied for this test."""
+    live_server.mail.messages.clear()
+    live_server.mail.envelopes.clear()
+    return live_server.mail

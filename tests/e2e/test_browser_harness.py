@@ -10,7 +10,7 @@ import asyncio
 import struct
 
 import pytest
-from e2e_support import axe_violations, check_axe, screenshot
+from browser_support import axe_violations, check_axe, screenshot
 from playwright.async_api import Page
 
 PIXEL = "data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=="

@@ -1,10 +1,9 @@
 """Helpers for the browser tests: finding Chromium, screenshots, accessibility checks.
 
 They use Playwright's async API, like the fixtures in conftest.py (see there for why).
-Import this module as `e2e_support` (tests/e2e/conftest.py registers it under that name), not
-as `support`: that name belongs to the tests/support package.
+pytest puts tests/e2e on sys.path (it holds a conftest.py), so e2e tests import it by name:
 
-    from e2e_support import check_axe, screenshot
+    from browser_support import check_axe, screenshot
 
     await screenshot(phone, "offer-form")
     await check_axe(phone)
