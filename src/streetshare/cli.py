@@ -42,7 +42,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         "streetshare.asgi:app",
         host=args.host,
         port=args.port,
-        workers=args.workers,
+        workers=args.workers or settings.web_workers,
         proxy_headers=settings.trust_proxy,
         forwarded_allow_ips="*" if settings.trust_proxy else None,
         access_log=False,
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("serve", help="run the production server (several worker processes)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: WEB_CONCURRENCY or 2)")
     p.add_argument("--migrate", action="store_true", help="run migrations before starting")
     p.set_defaults(func=cmd_serve)
 

@@ -65,7 +65,9 @@ class Settings:
     # Database connection pool size per app process.
     db_pool_min: int = 1
     db_pool_max: int = 10
-    # Sign-in sessions last this many days of inactivity.
+    # Web server worker processes for `streetshare serve`.
+    web_workers: int = 2
+    # Sign-in sessions last this many days.
     session_days: int = 30
     log_level: str = "INFO"
     # Run the background worker inside the web process (the demo does).
@@ -138,6 +140,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
         trust_proxy=_bool(e.get("STREETSHARE_TRUST_PROXY"), False),
         db_pool_min=_int(e, "DB_POOL_MIN", 1),
         db_pool_max=_int(e, "DB_POOL_MAX", 10),
+        web_workers=_int(e, "WEB_CONCURRENCY", 2),
         session_days=_int(e, "STREETSHARE_SESSION_DAYS", 30),
         log_level=e.get("LOG_LEVEL", "INFO"),
         embedded_worker=_bool(e.get("STREETSHARE_EMBEDDED_WORKER"), False),
