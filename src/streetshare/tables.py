@@ -11,6 +11,7 @@ GENERATED_COLUMNS = {("offer", "search"), ("ask", "search")}
 def all_tables() -> list[type[Table]]:
     from streetshare.accounts.tables import AuthToken, PasswordReset, RateLimitHit, Resident
     from streetshare.asks.tables import Ask
+    from streetshare.exchanges.tables import Exchange, ExchangeEvent, ExchangeMessage
     from streetshare.offers.tables import Offer, Photo
     from streetshare.places.tables import GeocodeCache, ResidentBlock, Street, StreetCoordinator, StreetInvite
 
@@ -18,4 +19,5 @@ def all_tables() -> list[type[Table]]:
         Resident, AuthToken, PasswordReset, RateLimitHit,
         Street, StreetCoordinator, StreetInvite, ResidentBlock, GeocodeCache,
         Offer, Photo, Ask,
+        Exchange, ExchangeEvent, ExchangeMessage,
     ]

@@ -1,0 +1,1 @@
+"""Exchanges: every deal tracked from "can I borrow it?" to "returned, thanks"."""
