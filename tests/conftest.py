@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
-from litestar.testing import AsyncTestClient
 
 from streetshare import clock, db
 from streetshare.app import create_app
@@ -110,9 +110,11 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[AsyncTestClient]:
-    app = create_app(settings, manage_pool=False)
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as c:
+async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """HTTP into the app on this test's event loop (see support.cast.app_client for why not AsyncTestClient)."""
+    from support.cast import app_client
+
+    async with app_client(settings) as c:
         yield c
 
 

@@ -6,8 +6,11 @@ alice lends, bob borrows, carol coordinates Elm Street, dave lives across town.
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -124,3 +127,20 @@ async def place_resident(person: Person, street: StreetRef, *, home: tuple[float
         "WHERE id = $1",
         person.id, lat, lng, street.id, clock.now(), looks_at,
     )
+
+
+# ---------------------------------------------------------------- HTTP clients
+@asynccontextmanager
+async def app_client(settings, *, app=None) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client into a fresh app (or `app`) built from `settings`, on the test's own event loop.
+
+    httpx's ASGITransport calls the app in this loop, where the session's asyncpg pool lives.
+    (Litestar's AsyncTestClient runs the app in a thread with its own loop, where that pool
+    cannot be used.) The base URL follows settings.base_url's scheme, so Secure cookies come back.
+    """
+    from streetshare.app import create_app
+
+    app = app or create_app(settings, manage_pool=False)
+    scheme = "https" if settings.https else "http"
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"{scheme}://testserver.local") as c:
+        yield c
