@@ -1,0 +1,265 @@
+"""Places verbs: the only writers of homes, streets, street membership and invite uses.
+
+A home point is private: it is written here, read back only for its owner (queries.own_home),
+and never logged (the log says that a home was set, never where).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from streetshare import clock, db
+from streetshare.errors import Conflict, Invalid, NotAllowed, NotFound
+from streetshare.places import queries, rules
+from streetshare.places.geocoding import Geocoder, GeocodingError, Place
+from streetshare.places.privacy import blur_point
+
+log = logging.getLogger(__name__)
+
+NO_HOME_TO_JOIN = (
+    "Tell us where you live first, so we can check this street is near you. "
+    "Or use an invite link from a neighbour."
+)
+TOO_FAR_TO_JOIN = (
+    "That street is too far from your home to join. Ask one of its coordinators for an invite link, "
+    "or start a street of your own."
+)
+
+
+class AddressProblem(Invalid):
+    """The address could not be looked up: `message` says why, `hint` is the way forward."""
+
+    def __init__(self, error: GeocodingError) -> None:
+        super().__init__({"address": error.message}, message=error.message)
+        self.hint = error.hint
+        self.kind = error.kind
+
+
+class AmbiguousAddress(Invalid):
+    """Several places match the address: the resident picks one (`places`, best first)."""
+
+    def __init__(self, places: Sequence[Place]) -> None:
+        message = "Several places match that address. Choose yours."
+        super().__init__({"address": message}, message=message)
+        self.places = list(places)
+
+
+class InviteUnusable(Conflict):
+    """An invite link that was switched off, has expired or is used up (the message says which)."""
+
+
+# ---------------------------------------------------------------- where residents live
+
+
+async def look_up_address(geocoder: Geocoder, address: str, *, choice: int | None = None) -> Place:
+    """The one place an address means. Several matches and no (valid) choice: AmbiguousAddress."""
+    if message := rules.address_error(address):
+        raise Invalid({"address": message})
+    try:
+        places = await geocoder.lookup(address.strip())
+    except GeocodingError as exc:
+        raise AddressProblem(exc) from None
+    if len(places) == 1:
+        return places[0]
+    if choice is not None and 0 <= choice < len(places):
+        return places[choice]
+    raise AmbiguousAddress(places)
+
+
+async def set_home(*, acting: int, lat: float | None, lng: float | None, address: str | None = None) -> None:
+    """Store the resident's home point (and the address it came from, if typed). Private."""
+    if message := rules.point_error(lat, lng):
+        raise Invalid({"location": message})
+    status = await db.execute(
+        "UPDATE resident SET home_lat = $2, home_lng = $3, home_address = $4 WHERE id = $1 AND is_active",
+        acting,
+        lat,
+        lng,
+        (address or "").strip()[: rules.ADDRESS_MAX] or None,
+    )
+    if status.endswith(" 0"):
+        raise NotFound()
+    log.info("home set", extra={"resident_id": acting, "method": "address" if address else "location"})
+
+
+async def set_home_from_address(*, acting: int, geocoder: Geocoder, address: str, choice: int | None = None) -> Place:
+    place = await look_up_address(geocoder, address, choice=choice)
+    await set_home(acting=acting, lat=place.lat, lng=place.lng, address=place.label)
+    return place
+
+
+async def set_looks_at(*, acting: int, looks_at: str) -> None:
+    """How far the resident looks: 'street' (my street only) or 'nearby' (and neighbouring streets)."""
+    if message := rules.looks_at_error(looks_at):
+        raise Invalid({"looks_at": message})
+    await db.execute("UPDATE resident SET looks_at = $2 WHERE id = $1", acting, looks_at)
+
+
+# ---------------------------------------------------------------- streets
+
+
+async def create_street(
+    *,
+    acting: int,
+    name: str,
+    radius_m: int | None = rules.RADIUS_DEFAULT_M,
+    centre: tuple[float, float] | None = None,
+    secret: str,
+    items: str = rules.BRING,
+) -> int:
+    """Start a street; its creator becomes its first coordinator and moves to it.
+
+    Without a chosen centre, the street is centred near the creator's home: the home point
+    moved by privacy.blur_point, so the street's centre never gives the home away.
+    """
+    errors: dict[str, str] = {}
+    if message := rules.street_name_error(name):
+        errors["name"] = message
+    if message := rules.radius_error(radius_m):
+        errors["radius_m"] = message
+    if message := rules.move_choice_error(items):
+        errors["items"] = message
+    if centre is None:
+        home = await db.fetchrow("SELECT home_lat, home_lng FROM resident WHERE id = $1", acting)
+        if home is None or home["home_lat"] is None or home["home_lng"] is None:
+            errors["centre"] = "Tell us where you live first, or choose the street's centre by address."
+        else:
+            centre = blur_point(home["home_lat"], home["home_lng"], secret=secret, subject_id=acting)
+    if centre is not None and "name" not in errors:
+        if await queries.same_name_nearby(rules.clean_street_name(name), *centre):
+            errors["name"] = f"There's already a street called {rules.clean_street_name(name)} nearby: join it instead."
+    if errors:
+        raise Invalid(errors)
+    assert centre is not None and radius_m is not None
+    now = clock.now()
+    async with db.transaction():
+        street_id = await db.fetchval(
+            """
+            INSERT INTO street (name, centre_lat, centre_lng, radius_m, created_by, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
+            """,
+            rules.clean_street_name(name),
+            centre[0],
+            centre[1],
+            radius_m,
+            acting,
+            now,
+        )
+        await db.execute(
+            "INSERT INTO street_coordinator (street, resident, appointed_by, appointed_at) VALUES ($1, $2, $2, $3)",
+            street_id,
+            acting,
+            now,
+        )
+        await _move(acting, street_id, items)
+    log.info("street created", extra={"street_id": street_id, "resident_id": acting})
+    return street_id
+
+
+async def join_street(*, acting: int, street_id: int, items: str = rules.BRING) -> bool:
+    """Make `street_id` the resident's home street (False when it already was).
+
+    Without an invite, the street must be near the resident's home (rules.may_join_directly).
+    Their open offers and asks come along (items='bring') or are withdrawn (items='close').
+    """
+    if message := rules.move_choice_error(items):
+        raise Invalid({"items": message})
+    if await queries.street_name(street_id) is None:
+        raise NotFound()
+    if await db.fetchval("SELECT street FROM resident WHERE id = $1", acting) == street_id:
+        return False
+    distance = await queries.home_distance_to_street(acting, street_id)
+    if distance is None:
+        raise NotAllowed(NO_HOME_TO_JOIN)
+    radius = await db.fetchval("SELECT radius_m FROM street WHERE id = $1", street_id)
+    if not rules.may_join_directly(distance, radius):
+        raise NotAllowed(TOO_FAR_TO_JOIN)
+    async with db.transaction():
+        moved = await _move(acting, street_id, items)
+    if moved:
+        log.info("resident joined street", extra={"street_id": street_id, "resident_id": acting})
+    return moved
+
+
+async def join_by_invite(*, acting: int, code: str, items: str = rules.BRING) -> int:
+    """Join the invite's street (from anywhere). Uses one of the invite's uses, atomically.
+
+    Already a member: nothing is used up. Unknown code: NotFound; switched off, expired or
+    used up: InviteUnusable, each with a kind message.
+    """
+    if message := rules.move_choice_error(items):
+        raise Invalid({"items": message})
+    invite = await queries.invite_by_code(code)
+    if invite is None:
+        raise NotFound(rules.invite_problem(None, clock.now()) or "")
+    async with db.transaction():
+        current = await db.fetchval("SELECT street FROM resident WHERE id = $1 FOR UPDATE", acting)
+        if current == invite.street_id:
+            return invite.street_id
+        now = clock.now()
+        used = await db.fetchval(
+            """
+            UPDATE street_invite SET uses = uses + 1
+            WHERE id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)
+              AND (max_uses IS NULL OR uses < max_uses)
+            RETURNING street
+            """,
+            invite.id,
+            now,
+        )
+        if used is None:
+            latest = await queries.invite_by_code(code)
+            raise InviteUnusable(
+                rules.invite_problem(latest.state if latest else None, now) or "This invite link can't be used."
+            )
+        await _move(acting, invite.street_id, items)
+    log.info("resident joined street by invite", extra={"street_id": invite.street_id, "resident_id": acting})
+    return invite.street_id
+
+
+async def _move(resident_id: int, street_id: int, items: str) -> bool:
+    """Inside a transaction: make street_id the resident's home street, taking care of their open items.
+
+    The history (finished offers, fulfilled or expired asks) stays on the old street.
+    """
+    current = await db.fetchval("SELECT street FROM resident WHERE id = $1 FOR UPDATE", resident_id)
+    if current == street_id:
+        return False
+    now = clock.now()
+    await db.execute(
+        "UPDATE resident SET street = $2, street_joined_at = $3 WHERE id = $1", resident_id, street_id, now
+    )
+    if items == rules.BRING:
+        await db.execute(
+            """
+            UPDATE offer SET street = $2, updated_at = $3
+            WHERE owner = $1 AND status IN ('active', 'paused') AND street <> $2
+            """,
+            resident_id,
+            street_id,
+            now,
+        )
+        await db.execute(
+            "UPDATE ask SET street = $2, updated_at = $3 WHERE owner = $1 AND status = 'open' AND street <> $2",
+            resident_id,
+            street_id,
+            now,
+        )
+    else:
+        await db.execute(
+            """
+            UPDATE offer SET status = 'withdrawn', updated_at = $3
+            WHERE owner = $1 AND status IN ('active', 'paused') AND street <> $2
+            """,
+            resident_id,
+            street_id,
+            now,
+        )
+        await db.execute(
+            "UPDATE ask SET status = 'withdrawn', updated_at = $3 WHERE owner = $1 AND status = 'open' AND street <> $2",
+            resident_id,
+            street_id,
+            now,
+        )
+    return True
