@@ -245,8 +245,12 @@ async def api_revoke_token(request: Request, authorization: Annotated[str, Heade
 
 @get("/me", guards=[requires_resident], summary="The signed-in resident")
 async def api_me(request: Request) -> MeOut:
+    from streetshare.places.queries import home_street
+
     me = current(request)
-    return MeOut(id=me.id, display_name=me.display_name, email=me.email, member_since=me.created_at.isoformat())
+    street = await home_street(me.id)
+    return MeOut(id=me.id, display_name=me.display_name, email=me.email, member_since=me.created_at.isoformat(),
+                 street={"id": street.id, "name": street.name} if street else None)
 
 
 api_handlers = [api_signup, api_token, api_revoke_token, api_me]

@@ -231,6 +231,15 @@ async def home_street(resident_id: int) -> HomeStreet | None:
     return HomeStreet(row["id"], row["name"]) if row else None
 
 
+async def has_home(resident_id: int) -> bool:
+    """Whether the resident has told us where they live (the answer, never the place)."""
+    return bool(
+        await db.fetchval(
+            "SELECT 1 FROM resident WHERE id = $1 AND home_lat IS NOT NULL AND home_lng IS NOT NULL", resident_id
+        )
+    )
+
+
 async def own_home(resident_id: int) -> OwnHome | None:
     """The resident's own home point and address. PRIVATE: only ever render this for `resident_id`."""
     row = await db.fetchrow(

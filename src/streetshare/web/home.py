@@ -5,15 +5,20 @@ from __future__ import annotations
 from litestar import Request, get
 from litestar.params import FromPath
 from litestar.exceptions import NotFoundException
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from streetshare import mail
+from streetshare.places import queries as places
 from streetshare.web.pages import page, settings_of
 
 
 @get("/", name="home")
-async def home(request: Request) -> Template:
-    return page("home.html")
+async def home(request: Request) -> Template | Redirect:
+    street = await places.home_street(request.user.id) if request.user else None
+    if request.user and street is None:  # nothing to show yet: find their street first
+        return Redirect(path="/streets/nearby" if await places.has_home(request.user.id) else "/places/home",
+                        status_code=303)
+    return page("home.html", street=street)
 
 
 @get("/manifest.webmanifest", media_type="application/manifest+json")
