@@ -6,8 +6,9 @@ Every field is documented here and in the README's configuration table.
 from __future__ import annotations
 
 import os
+import re
 import secrets
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 DEV_SECRET = "dev-only-insecure-secret-key-change-me"
@@ -31,6 +32,12 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password (user:password@host, or a password= parameter)."""
+    url = re.sub(r"^([a-z][a-z0-9+.-]*://[^/?#@:]*):[^/?#@]*@", r"\1:***@", url, flags=re.IGNORECASE)
+    return re.sub(r"([?&]password=)[^&#]*", r"\1***", url, flags=re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,15 @@ class Settings:
     log_level: str = "INFO"
     # Run the background worker inside the web process (the demo does).
     embedded_worker: bool = False
+
+    def __repr__(self) -> str:
+        # Settings end up in logs and tracebacks: no secret key, no passwords (the database's included).
+        shown = []
+        for f in fields(self):
+            if f.repr:
+                value = getattr(self, f.name)
+                shown.append(f"{f.name}={redact_url(value) if f.name == 'database_url' else value!r}")
+        return f"Settings({', '.join(shown)})"
 
     @property
     def production(self) -> bool:
