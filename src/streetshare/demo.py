@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from streetshare import db
 from streetshare.accounts import service as accounts
+from streetshare.places.demo import seed_places
 from streetshare.settings import Settings
 
 DEMO_PASSWORD = "streetshare-demo"
@@ -39,6 +40,7 @@ async def seed(settings: Settings) -> list[DemoAccount]:
     """Create whatever of the demo world is missing. Safe to run on every start."""
     for account in CAST:
         await ensure_resident(account)
+    await seed_places(settings)
     return CAST
 
 
