@@ -15,6 +15,8 @@ from litestar.static_files import create_static_files_router
 
 from streetshare import db, worker
 from streetshare.accounts import routes as accounts_routes
+from streetshare.coordinators import routes as coordinators_routes
+from streetshare.moderation import routes as moderation_routes
 from streetshare.places import routes as places_routes
 from streetshare.paths import STATIC_DIR
 from streetshare.settings import Settings
@@ -44,7 +46,8 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
         if manage_pool:
             await db.close_pool()
 
-    api = Router(path="/api/v1", route_handlers=[*accounts_routes.api_handlers, *places_routes.api_handlers], tags=["api"])
+    api = Router(path="/api/v1", route_handlers=[*accounts_routes.api_handlers, *coordinators_routes.api_handlers,
+                                                 *moderation_routes.api_handlers, *places_routes.api_handlers], tags=["api"])
     static = create_static_files_router(
         path="/static",
         directories=[STATIC_DIR],
@@ -57,6 +60,8 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
             health.healthz,
             health.readyz,
             accounts_routes.web_router,
+            coordinators_routes.web_router,
+            moderation_routes.web_router,
             places_routes.web_router,
             api,
             static,

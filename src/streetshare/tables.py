@@ -11,7 +11,9 @@ GENERATED_COLUMNS = {("offer", "search"), ("ask", "search")}
 def all_tables() -> list[type[Table]]:
     from streetshare.accounts.tables import AuthToken, PasswordReset, RateLimitHit, Resident
     from streetshare.asks.tables import Ask
+    from streetshare.coordinators.tables import CarePreference, VerifiedNeighbour
     from streetshare.exchanges.tables import Exchange, ExchangeEvent, ExchangeMessage
+    from streetshare.moderation.tables import ModerationLog, Report
     from streetshare.offers.tables import Offer, Photo
     from streetshare.places.tables import GeocodeCache, ResidentBlock, Street, StreetCoordinator, StreetInvite
 
@@ -19,5 +21,6 @@ def all_tables() -> list[type[Table]]:
         Resident, AuthToken, PasswordReset, RateLimitHit,
         Street, StreetCoordinator, StreetInvite, ResidentBlock, GeocodeCache,
         Offer, Photo, Ask,
+        CarePreference, VerifiedNeighbour, Report, ModerationLog,
         Exchange, ExchangeEvent, ExchangeMessage,
     ]

@@ -144,3 +144,73 @@ async def app_client(settings, *, app=None) -> AsyncIterator[httpx.AsyncClient]:
     scheme = "https" if settings.https else "http"
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"{scheme}://testserver.local") as c:
         yield c
+
+
+# ---------------------------------------------------------------- coordinators: a street's history, backdated
+async def history_offer(owner: Person, street: StreetRef, *, kind: str = "lend", category: str = "tools",
+                        title: str | None = None, status: str = "active", created_at=None) -> int:
+    """An offer row created at `created_at` (default now), written directly."""
+    from streetshare import clock, db
+
+    at = created_at or clock.now()
+    return await db.fetchval(
+        "INSERT INTO offer (owner, street, kind, title, category, status, created_at, updated_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+        owner.id, street.id, kind, title or f"{owner.display_name}'s {kind} offer", category, status, at,
+    )
+
+
+async def history_ask(owner: Person, street: StreetRef, *, title: str | None = None, category: str = "tools",
+                      help_kind: str = "borrow", status: str = "open", created_at=None, needed_by=None) -> int:
+    """An ask row created at `created_at` (default now), open for 60 days from then, written directly."""
+    from datetime import timedelta
+
+    from streetshare import clock, db
+
+    at = created_at or clock.now()
+    return await db.fetchval(
+        "INSERT INTO ask (owner, street, title, category, help_kind, needed_by, expires_at, status, created_at, "
+        "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+        owner.id, street.id, title or f"{owner.display_name} needs help", category, help_kind, needed_by,
+        at + timedelta(days=60), status, at,
+    )
+
+
+async def history_exchange(*, provider: Person, recipient: Person, offer: int | None = None, ask: int | None = None,
+                           kind: str = "lend", state: str = "requested", requested_at=None, completed_at=None,
+                           due_back=None) -> int:
+    """An exchange row in `state` (written directly, with its timestamps), for dashboards and reports."""
+    from streetshare import clock, db
+
+    at = requested_at or clock.now()
+    ended = completed_at if state == "completed" else (at if state in ("declined", "cancelled", "expired") else None)
+    accepted = at if state in ("accepted", "handed_over", "returned", "completed") else None
+    handed = at if state in ("handed_over", "returned") or (state == "completed" and kind == "lend") else None
+    return await db.fetchval(
+        """
+        INSERT INTO exchange (offer, ask, offer_kind, provider, recipient, started_by, state, due_back, requested_at,
+                              updated_at, accepted_at, handed_over_at, completed_at, ended_at)
+        VALUES ($1, $2, $3, $4, $5, 'recipient', $6, $7, $8, $8, $9, $10, $11, $12)
+        RETURNING id
+        """,
+        offer, ask, kind, provider.id, recipient.id, state, due_back, at, accepted, handed, completed_at, ended,
+    )
+
+
+_PASSWORD_HASHES: dict[str, str] = {}
+
+
+async def quick_resident(name: str, *, email: str | None = None, password: str = PASSWORD) -> Person:
+    """Like make_resident, but hashes the password once per run (argon2 is slow by design; a test
+    that needs a crowd, or races, should not spend seconds on it). Signs in like any other resident."""
+    from streetshare import clock, db
+    from streetshare.accounts.passwords import hash_password
+
+    if password not in _PASSWORD_HASHES:
+        _PASSWORD_HASHES[password] = hash_password(password)
+    email = email or f"{name.lower().replace(' ', '.')}@example.org"
+    resident_id = await db.fetchval(
+        "INSERT INTO resident (email, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        email, name, _PASSWORD_HASHES[password], clock.now(),
+    )
+    return Person(id=resident_id, display_name=name, email=email, password=password)

@@ -1,0 +1,1 @@
+"""Moderation: reports from residents, hiding, removing, and the log coordinators keep."""
