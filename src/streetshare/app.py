@@ -75,12 +75,9 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
             cookie_secure=settings.https,
             cookie_httponly=True,
             cookie_samesite="lax",
-            exclude=["/api/"],
+            exclude=["^/api/"],  # a regex searched anywhere in the path: anchor it
         ),
-        middleware=[
-            SecurityHeadersMiddleware(settings),
-            AuthMiddleware(),
-        ],
+        middleware=[AuthMiddleware()],
         exception_handlers=exception_handlers(),
         compression_config=CompressionConfig(backend="gzip", minimum_size=800, gzip_compress_level=6),
         openapi_config=OpenAPIConfig(
@@ -94,7 +91,12 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
             security=[{"bearer": []}],
         ),
         request_max_body_size=12 * 1024 * 1024,
+        # Logging is ours (web/logs.py: JSON lines with the request id). Litestar's default config
+        # would replace the root handler with its own plain-text one.
+        logging_config=None,
         debug=False,
     )
     app.state.settings = settings
+    # Around the whole app, not each route, so the router's 404/405 and CSRF refusals get them too.
+    app.asgi_handler = SecurityHeadersMiddleware(settings)(app.asgi_handler)
     return app

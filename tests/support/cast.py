@@ -146,6 +146,55 @@ async def app_client(settings, *, app=None) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
+# ---------------------------------------------------------------- exchanges: offers and asks to exchange about
+async def insert_offer(owner: Person, street: StreetRef, *, kind: str = "lend", title: str | None = None,
+                       status: str = "active", loan_days: int | None = None, slots: int | None = None,
+                       neighbours_may_see: bool = True, category: str = "tools") -> int:
+    """An offer row (written directly: exchange tests must not depend on the offers service)."""
+    from streetshare import clock, db
+
+    return await db.fetchval(
+        "INSERT INTO offer (owner, street, kind, title, category, status, neighbours_may_see, loan_days, slots, "
+        "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+        owner.id, street.id, kind, title or f"{owner.display_name}'s {kind} offer", category, status,
+        neighbours_may_see, loan_days, slots, clock.now(),
+    )
+
+
+async def insert_ask(owner: Person, street: StreetRef, *, help_kind: str = "borrow", title: str | None = None,
+                     status: str = "open", category: str = "tools") -> int:
+    """An ask row (written directly), open for 30 days."""
+    from datetime import timedelta
+
+    from streetshare import clock, db
+
+    return await db.fetchval(
+        "INSERT INTO ask (owner, street, title, category, help_kind, expires_at, status, created_at, updated_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+        owner.id, street.id, title or f"{owner.display_name} needs help", category, help_kind,
+        clock.now() + timedelta(days=30), status, clock.now(),
+    )
+
+
+_PASSWORD_HASHES: dict[str, str] = {}
+
+
+async def quick_resident(name: str, *, email: str | None = None, password: str = PASSWORD) -> Person:
+    """Like make_resident, but hashes the password once per run (argon2 is slow by design; a test
+    that needs a crowd, or races, should not spend seconds on it). Signs in like any other resident."""
+    from streetshare import clock, db
+    from streetshare.accounts.passwords import hash_password
+
+    if password not in _PASSWORD_HASHES:
+        _PASSWORD_HASHES[password] = hash_password(password)
+    email = email or f"{name.lower().replace(' ', '.')}@example.org"
+    resident_id = await db.fetchval(
+        "INSERT INTO resident (email, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        email, name, _PASSWORD_HASHES[password], clock.now(),
+    )
+    return Person(id=resident_id, display_name=name, email=email, password=password)
+
+
 # ---------------------------------------------------------------- coordinators: a street's history, backdated
 async def history_offer(owner: Person, street: StreetRef, *, kind: str = "lend", category: str = "tools",
                         title: str | None = None, status: str = "active", created_at=None) -> int:
