@@ -17,6 +17,7 @@ from streetshare import db, worker
 from streetshare.accounts import routes as accounts_routes
 from streetshare.coordinators import routes as coordinators_routes
 from streetshare.moderation import routes as moderation_routes
+from streetshare.notifications import routes as notifications_routes
 from streetshare.places import routes as places_routes
 from streetshare.paths import STATIC_DIR
 from streetshare.settings import Settings
@@ -37,7 +38,7 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
         if manage_pool:
             await db.open_pool(settings.db_pool_min, settings.db_pool_max)
         if settings.embedded_worker:
-            background.append(asyncio.create_task(worker.run_forever(stop_worker)))
+            background.append(asyncio.create_task(worker.run_forever(stop_worker, settings=settings)))
 
     async def shutdown() -> None:
         stop_worker.set()
@@ -47,7 +48,8 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
             await db.close_pool()
 
     api = Router(path="/api/v1", route_handlers=[*accounts_routes.api_handlers, *coordinators_routes.api_handlers,
-                                                 *moderation_routes.api_handlers, *places_routes.api_handlers], tags=["api"])
+                                                 *moderation_routes.api_handlers, *places_routes.api_handlers,
+                                                 *notifications_routes.api_handlers], tags=["api"])
     static = create_static_files_router(
         path="/static",
         directories=[STATIC_DIR],
@@ -63,6 +65,7 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
             coordinators_routes.web_router,
             moderation_routes.web_router,
             places_routes.web_router,
+            notifications_routes.web_router,
             api,
             static,
         ],

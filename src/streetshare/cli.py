@@ -62,7 +62,8 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
-            await worker.run_forever(stop, every_s=args.every)
+            await worker.run_forever(stop, every_s=args.every, settings=settings, concurrency=args.concurrency,
+                                     lease_s=args.lease)
         finally:
             await db.close_pool()
 
@@ -115,6 +116,9 @@ def main(argv: list[str] | None = None) -> None:
 
     p = sub.add_parser("worker", help="run the background worker")
     p.add_argument("--every", type=float, default=60.0, help="seconds between upkeep runs")
+    p.add_argument("--concurrency", type=int, default=2, help="jobs run at the same time")
+    p.add_argument("--lease", type=float, default=120.0,
+                   help="seconds a job stays claimed; a job whose worker died is retried after this")
     p.set_defaults(func=cmd_worker)
 
     args = parser.parse_args(argv)

@@ -13,7 +13,9 @@ def all_tables() -> list[type[Table]]:
     from streetshare.asks.tables import Ask
     from streetshare.coordinators.tables import CarePreference, VerifiedNeighbour
     from streetshare.exchanges.tables import Exchange, ExchangeEvent, ExchangeMessage
+    from streetshare.jobs.tables import Job
     from streetshare.moderation.tables import ModerationLog, Report
+    from streetshare.notifications.tables import Notification, NotificationSettings
     from streetshare.offers.tables import Offer, Photo
     from streetshare.places.tables import GeocodeCache, ResidentBlock, Street, StreetCoordinator, StreetInvite
 
@@ -23,4 +25,5 @@ def all_tables() -> list[type[Table]]:
         Offer, Photo, Ask,
         CarePreference, VerifiedNeighbour, Report, ModerationLog,
         Exchange, ExchangeEvent, ExchangeMessage,
+        Job, Notification, NotificationSettings,
     ]

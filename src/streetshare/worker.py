@@ -1,7 +1,8 @@
-"""The background worker: periodic upkeep now; the job queue joins it as the product grows.
+"""The background worker: the job queue (emails...) and periodic upkeep.
 
 `streetshare worker` runs it as its own process; the demo runs it inside the web process.
-Each task is idempotent, so several workers, or a restart mid-run, do no harm.
+Each upkeep task is idempotent, and each job is claimed by one worker at a time with a lease
+(jobs/queue.py), so several workers, or a restart mid-run, do no harm.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from streetshare import clock, db, ratelimit
+from streetshare import clock, db, jobs, ratelimit
+from streetshare.jobs import queue as job_queue
+from streetshare.notifications import service as notifications
+from streetshare.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +39,7 @@ async def purge_rate_limits() -> int:
 
 
 UPKEEP: list[Task] = [purge_expired_tokens, purge_old_password_resets, purge_rate_limits]
+UPKEEP += [job_queue.fail_abandoned, job_queue.purge_finished, notifications.schedule_daily_digests]
 
 
 async def run_upkeep(tasks: list[Task] | None = None) -> dict[str, int]:
@@ -47,8 +52,38 @@ async def run_upkeep(tasks: list[Task] | None = None) -> dict[str, int]:
     return done
 
 
-async def run_forever(stop: asyncio.Event, *, every_s: float = 60.0) -> None:
-    log.info("worker started")
+async def run_forever(
+    stop: asyncio.Event,
+    *,
+    every_s: float = 60.0,
+    settings: Settings | None = None,
+    poll_s: float = 1.0,
+    concurrency: int = 1,
+    lease_s: float | None = None,
+) -> None:
+    """Run upkeep every `every_s` seconds and `concurrency` job loops, until `stop` is set.
+
+    A job being run when `stop` is set finishes first; a process killed outright leaves its job
+    to be taken again when the lease runs out."""
+    if settings is None:
+        from streetshare.settings import load
+
+        settings = load()
+    ctx = jobs.JobContext.of(settings)
+    log.info("worker started", extra={"concurrency": concurrency})
+    loops = [asyncio.create_task(_upkeep_forever(stop, every_s))]
+    lease = timedelta(seconds=lease_s) if lease_s else job_queue.LEASE
+    loops += [asyncio.create_task(jobs.work(stop, ctx, poll_s=poll_s, lease=lease)) for _ in range(max(concurrency, 1))]
+    try:
+        await asyncio.gather(*loops)
+    finally:
+        for loop in loops:
+            loop.cancel()
+        await asyncio.gather(*loops, return_exceptions=True)
+    log.info("worker stopped")
+
+
+async def _upkeep_forever(stop: asyncio.Event, every_s: float) -> None:
     while not stop.is_set():
         done = await run_upkeep()
         if any(done.values()):
@@ -57,4 +92,3 @@ async def run_forever(stop: asyncio.Event, *, every_s: float = 60.0) -> None:
             await asyncio.wait_for(stop.wait(), timeout=every_s)
         except TimeoutError:
             pass
-    log.info("worker stopped")

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from streetshare import clock, db
 from streetshare.accounts.tokens import token_hash
 
+UNREAD_CAP = 100  # the badge shows "99+" beyond this; counting stops here (partial index notification_unread)
+
 
 @dataclass(frozen=True)
 class CurrentResident:
@@ -18,6 +20,8 @@ class CurrentResident:
     email: str
     token_id: int
     created_at: datetime
+    # Unread notifications (capped at UNREAD_CAP), for the badge on every page.
+    unread: int = 0
 
 
 async def resident_for_token(token: str, kind: str) -> CurrentResident | None:
@@ -30,7 +34,9 @@ async def resident_for_token(token: str, kind: str) -> CurrentResident | None:
     now = clock.now()
     row = await db.fetchrow(
         """
-        SELECT t.id AS token_id, t.last_used_at, r.id, r.display_name, r.email, r.created_at
+        SELECT t.id AS token_id, t.last_used_at, r.id, r.display_name, r.email, r.created_at,
+               (SELECT count(*) FROM (SELECT 1 FROM notification n WHERE n.resident = r.id AND n.read_at IS NULL
+                                      LIMIT $4) u) AS unread
         FROM auth_token t JOIN resident r ON r.id = t.resident
         WHERE t.token_hash = $1 AND t.kind = $2 AND r.is_active
           AND (t.expires_at IS NULL OR t.expires_at > $3)
@@ -38,6 +44,7 @@ async def resident_for_token(token: str, kind: str) -> CurrentResident | None:
         token_hash(token),
         kind,
         now,
+        UNREAD_CAP,
     )
     if row is None:
         return None
@@ -52,6 +59,7 @@ async def resident_for_token(token: str, kind: str) -> CurrentResident | None:
         email=row["email"],
         token_id=row["token_id"],
         created_at=row["created_at"],
+        unread=row["unread"],
     )
 
 

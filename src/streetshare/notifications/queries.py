@@ -1,0 +1,114 @@
+"""Reads: a resident's notifications, unread count and email choices."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from streetshare import db
+from streetshare.notifications import rules
+
+PAGE_SIZE = 30
+
+
+@dataclass(frozen=True)
+class NotificationItem:
+    id: int
+    kind: str
+    text: str
+    url: str
+    actor_id: int | None
+    actor_name: str | None  # the other party by display name only, never their email
+    exchange_id: int | None
+    created_at: datetime
+    read: bool
+
+    @property
+    def label(self) -> str:
+        return rules.BY_NAME[self.kind].label if self.kind in rules.BY_NAME else self.kind
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[NotificationItem]
+    next: str | None  # cursor for the following (older) page
+
+
+@dataclass(frozen=True)
+class EmailChoices:
+    choices: dict[str, str]  # every kind, with defaults filled in
+    all_email_off: bool
+
+    def delivery(self, kind: str) -> str:
+        return rules.delivery_for(kind, self.choices, all_email_off=self.all_email_off)
+
+
+def encode_cursor(item: NotificationItem) -> str:
+    raw = json.dumps([item.created_at.isoformat(), item.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    """The (created_at, id) a cursor points after; None for no cursor or one we did not make."""
+    if not cursor or len(cursor) > 200:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at, ident = json.loads(raw)
+        moment = datetime.fromisoformat(at)
+        if moment.tzinfo is None or not isinstance(ident, int):
+            return None
+        return moment, ident
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        return None
+
+
+async def notifications_for(resident_id: int, *, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
+    """The resident's notifications, newest first, a page at a time."""
+    after = decode_cursor(cursor)
+    limit = max(1, min(limit, 100))
+    rows = await db.fetch(
+        """
+        SELECT n.id, n.kind, n.text, n.url, n.actor, a.display_name AS actor_name, n.exchange, n.created_at,
+               n.read_at IS NOT NULL AS read
+        FROM notification n LEFT JOIN resident a ON a.id = n.actor
+        WHERE n.resident = $1 AND ($2::timestamptz IS NULL OR (n.created_at, n.id) < ($2, $3))
+        ORDER BY n.created_at DESC, n.id DESC
+        LIMIT $4
+        """,
+        resident_id,
+        after[0] if after else None,
+        after[1] if after else 0,
+        limit + 1,
+    )
+    items = [
+        NotificationItem(
+            id=r["id"], kind=r["kind"], text=r["text"], url=r["url"], actor_id=r["actor"], actor_name=r["actor_name"],
+            exchange_id=r["exchange"], created_at=r["created_at"], read=r["read"],
+        )
+        for r in rows[:limit]
+    ]
+    return Page(items=items, next=encode_cursor(items[-1]) if len(rows) > limit else None)
+
+
+async def unread_count(resident_id: int) -> int:
+    return await db.fetchval("SELECT count(*) FROM notification WHERE resident = $1 AND read_at IS NULL", resident_id)
+
+
+async def email_choices(resident_id: int) -> EmailChoices:
+    row = await db.fetchrow("SELECT choices, all_email_off FROM notification_settings WHERE resident = $1", resident_id)
+    saved = json_object(row["choices"]) if row else {}
+    return EmailChoices(
+        choices={k: rules.delivery_for(k, saved) for k in rules.KIND_NAMES},
+        all_email_off=bool(row and row["all_email_off"]),
+    )
+
+
+def json_object(value) -> dict:
+    """A jsonb value as a dict (asyncpg hands jsonb over as text)."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    return value if isinstance(value, dict) else {}

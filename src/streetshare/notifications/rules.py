@@ -1,0 +1,193 @@
+"""Notification rules, pure: the kinds, how each is emailed by default, when the daily digest goes
+out, and the signed one-click unsubscribe tokens."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Mapping
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+IMMEDIATE = "immediate"
+DAILY = "daily"
+OFF = "off"
+DELIVERIES = (IMMEDIATE, DAILY, OFF)
+DELIVERY_LABELS = {IMMEDIATE: "Straight away", DAILY: "In a daily digest", OFF: "Don't email me"}
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    label: str  # as a settings line: "when ..."
+    default: str  # IMMEDIATE, DAILY or OFF
+
+
+# The things we tell residents about, in the order the settings page lists them. Requests, answers
+# and overdue loans matter now; conversation and news can wait for the evening digest.
+KINDS: tuple[Kind, ...] = (
+    Kind("request_received", "Someone asks for something you offer, or offers to help", IMMEDIATE),
+    Kind("accepted", "Your request is accepted", IMMEDIATE),
+    Kind("declined", "Your request is declined", DAILY),
+    Kind("message", "A new message in one of your exchanges", DAILY),
+    Kind("handed_over", "Something is handed over", DAILY),
+    Kind("due_tomorrow", "Something you borrowed is due back tomorrow", IMMEDIATE),
+    Kind("overdue", "A loan is overdue", IMMEDIATE),
+    Kind("returned", "Your neighbour says they've returned it", DAILY),
+    Kind("completed", "An exchange is completed", OFF),
+    Kind("thanks_received", "Someone says thank you", DAILY),
+    Kind("match_found", "A new offer matches one of your asks", DAILY),
+    Kind("ask_expiring", "One of your asks is about to expire", DAILY),
+)
+BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}
+KIND_NAMES = tuple(BY_NAME)
+
+# The special unsubscribe scopes besides a kind: every 'daily' kind, or all email.
+DIGEST = "digest"
+ALL = "all"
+
+
+def is_kind(name: str) -> bool:
+    return name in BY_NAME
+
+
+def default_choices() -> dict[str, str]:
+    return {k.name: k.default for k in KINDS}
+
+
+def delivery_for(kind: str, choices: Mapping[str, str] | None, *, all_email_off: bool = False) -> str:
+    """How a resident wants `kind` emailed, given their saved choices (missing kinds: the default)."""
+    if all_email_off:
+        return OFF
+    chosen = (choices or {}).get(kind)
+    if chosen in DELIVERIES:
+        return chosen
+    return BY_NAME[kind].default
+
+
+def email_via(delivery: str) -> str | None:
+    """The notification.email_via value for a delivery choice."""
+    return {IMMEDIATE: "immediate", DAILY: "digest"}.get(delivery)
+
+
+def clean_choices(submitted: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """(choices, errors) from a settings form or API body: known kinds only, known deliveries only."""
+    choices: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for kind, value in submitted.items():
+        if kind not in BY_NAME:
+            errors[kind] = "There is no such kind of notification."
+        elif value not in DELIVERIES:
+            errors[kind] = "Choose straight away, a daily digest, or no email."
+        else:
+            choices[kind] = value
+    return choices, errors
+
+
+def after_unsubscribe(scope: str, choices: Mapping[str, str] | None) -> tuple[dict[str, str], bool]:
+    """(new choices, all_email_off) after a one-click unsubscribe from `scope`:
+    a kind turns that kind off; DIGEST turns off every kind that went to the digest; ALL stops all email."""
+    current = {k: delivery_for(k, choices) for k in KIND_NAMES}
+    if scope == ALL:
+        return current, True
+    if scope == DIGEST:
+        return {k: OFF if v == DAILY else v for k, v in current.items()}, False
+    if scope in BY_NAME:
+        return {**current, scope: OFF}, False
+    raise ValueError(f"unknown unsubscribe scope {scope!r}")
+
+
+def scope_label(scope: str) -> str:
+    """What an unsubscribe stops, as a noun phrase: "the daily digest"."""
+    if scope == ALL:
+        return "all emails from Streetshare"
+    if scope == DIGEST:
+        return "the daily digest"
+    return f"emails about \u201c{BY_NAME[scope].label}\u201d" if scope in BY_NAME else scope
+
+
+def local_time(moment: datetime) -> str:
+    """"22 Nov, 18:05" in the street's time zone."""
+    return moment.astimezone(DIGEST_ZONE).strftime("%-d %b, %H:%M")
+
+
+# --- what a notification may point at ---------------------------------------------------------
+
+TEXT_LENGTH = 500
+
+
+def own_path_error(url: str) -> str | None:
+    """Notifications link only to our own pages: "/exchanges/3", never "//x" or "https://x"."""
+    if url == "":
+        return None
+    parts = urlsplit(url)
+    if not url.startswith("/") or url.startswith("//") or "\\" in url or parts.scheme or parts.netloc:
+        return "must be a path on this site"
+    if len(url) > 300 or any(ord(ch) < 33 for ch in url):
+        return "must be a short path without spaces"
+    return None
+
+
+# --- the daily digest ---------------------------------------------------------------------------
+
+DIGEST_TIME = time(18, 0)  # early evening, when people look at their phones
+try:
+    DIGEST_ZONE: tzinfo = ZoneInfo("Europe/London")
+except ZoneInfoNotFoundError:  # no tz database on this machine: UTC is close enough in the UK
+    DIGEST_ZONE = UTC
+
+
+def next_digest_at(now: datetime) -> datetime:
+    """When the next daily digest goes out: today at DIGEST_TIME (local), or tomorrow if that has passed."""
+    local = now.astimezone(DIGEST_ZONE)
+    at = datetime.combine(local.date(), DIGEST_TIME, tzinfo=DIGEST_ZONE)
+    if at <= local:
+        at = datetime.combine(local.date() + timedelta(days=1), DIGEST_TIME, tzinfo=DIGEST_ZONE)
+    return at.astimezone(UTC)
+
+
+def digest_day(at: datetime) -> date:
+    return at.astimezone(DIGEST_ZONE).date()
+
+
+def digest_key(resident_id: int, at: datetime) -> str:
+    """The idempotency key of a resident's digest job: one per resident per day."""
+    return f"digest:{resident_id}:{digest_day(at).isoformat()}"
+
+
+# --- one-click unsubscribe tokens ----------------------------------------------------------------
+# "<resident>.<scope>.<signature>": readable, URL-safe, and they never expire (an unsubscribe link
+# in an old email should still work). The worst a leaked token can do is turn that email off.
+# Changing SECRET_KEY invalidates every token (people can still use the settings page).
+
+_TOKEN = re.compile(r"^(\d{1,12})\.([a-z_]{1,40})\.([A-Za-z0-9_-]{43})$")
+_PURPOSE = b"streetshare.notifications.unsubscribe.v1"
+
+
+def _signature(secret_key: str, resident_id: int, scope: str) -> str:
+    key = hmac.new(secret_key.encode(), _PURPOSE, hashlib.sha256).digest()
+    digest = hmac.new(key, f"{resident_id}:{scope}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def unsubscribe_token(secret_key: str, resident_id: int, scope: str) -> str:
+    if scope not in BY_NAME and scope not in (DIGEST, ALL):
+        raise ValueError(f"unknown unsubscribe scope {scope!r}")
+    return f"{resident_id}.{scope}.{_signature(secret_key, resident_id, scope)}"
+
+
+def read_unsubscribe_token(secret_key: str, token: str) -> tuple[int, str] | None:
+    """(resident_id, scope) if the token is ours and untampered, else None."""
+    match = _TOKEN.match(token or "")
+    if not match:
+        return None
+    resident_id, scope, signature = int(match.group(1)), match.group(2), match.group(3)
+    if scope not in BY_NAME and scope not in (DIGEST, ALL):
+        return None
+    if not hmac.compare_digest(signature, _signature(secret_key, resident_id, scope)):
+        return None
+    return resident_id, scope

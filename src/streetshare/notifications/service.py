@@ -1,0 +1,162 @@
+"""Notification verbs: the only writers of notifications and email choices.
+
+notify() is what other domains call, inside their own transaction. It writes the in-app
+notification and, when the resident wants that kind emailed straight away, the job that emails
+it: a transactional outbox, so the email job exists if and only if the notification committed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+
+from streetshare import clock, db, jobs
+from streetshare.errors import Invalid, NotFound
+from streetshare.notifications import queries, rules
+
+log = logging.getLogger(__name__)
+
+SEND_EMAIL = "send_notification_email"
+SEND_DIGEST = "send_daily_digest"
+
+
+async def notify(
+    resident_id: int,
+    kind: str,
+    *,
+    actor_id: int | None = None,
+    exchange_id: int | None = None,
+    text: str = "",
+    url: str = "",
+    once_key: str | None = None,
+) -> int | None:
+    """Tell `resident_id` about something: one notification row, and its email job if they want
+    this kind emailed straight away (or a place in their daily digest). Runs in the caller's
+    transaction when there is one.
+
+    `text` is shown as is; name other people by display name only, never by email.
+    `url` is a path on this site ("/exchanges/12"). With `once_key`, a second call with the same
+    key does nothing (for reminders). Returns the notification's id, or None when nothing was
+    written (a repeated once_key, or a resident notified about their own action).
+    """
+    if kind not in rules.BY_NAME:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    if (problem := rules.own_path_error(url)) is not None:
+        raise ValueError(f"notification url {url!r} {problem}")
+    if actor_id is not None and actor_id == resident_id:
+        return None
+    now = clock.now()
+    async with db.transaction():
+        who = await db.fetchrow(
+            """
+            SELECT r.is_active, s.choices, coalesce(s.all_email_off, false) AS all_email_off
+            FROM resident r LEFT JOIN notification_settings s ON s.resident = r.id
+            WHERE r.id = $1
+            """,
+            resident_id,
+        )
+        if who is None:
+            raise NotFound("There is no such resident.")
+        choices = queries.json_object(who["choices"]) if who["choices"] is not None else {}
+        delivery = rules.delivery_for(kind, choices, all_email_off=who["all_email_off"]) if who["is_active"] else rules.OFF
+        via = rules.email_via(delivery)
+        notification_id = await db.fetchval(
+            """
+            INSERT INTO notification (resident, kind, actor, exchange, text, url, created_at, email_via, once_key)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            ON CONFLICT (once_key) DO NOTHING
+            RETURNING id
+            """,
+            resident_id, kind, actor_id, exchange_id, text.strip()[: rules.TEXT_LENGTH], url, now, via, once_key,
+        )
+        if notification_id is None:
+            return None
+        if delivery == rules.IMMEDIATE:
+            job_id = await jobs.enqueue(
+                SEND_EMAIL, {"notification": notification_id}, idempotency_key=f"notification-email:{notification_id}"
+            )
+            await db.execute("UPDATE notification SET email_job = $2 WHERE id = $1", notification_id, job_id)
+        elif delivery == rules.DAILY:
+            await enqueue_digest(resident_id)
+    return notification_id
+
+
+async def enqueue_digest(resident_id: int) -> int | None:
+    """Make sure the resident's next daily digest is scheduled (one job per resident per day)."""
+    at = rules.next_digest_at(clock.now())
+    return await jobs.enqueue(
+        SEND_DIGEST, {"resident": resident_id}, run_at=at, idempotency_key=rules.digest_key(resident_id, at)
+    )
+
+
+async def schedule_daily_digests() -> int:
+    """Upkeep: a digest job for everyone with notifications waiting for one (a safety net for
+    notifications that committed just after their day's digest went out). Idempotent."""
+    rows = await db.fetch(
+        "SELECT DISTINCT resident FROM notification WHERE email_via = 'digest' AND emailed_at IS NULL AND read_at IS NULL"
+    )
+    scheduled = 0
+    for row in rows:
+        if await enqueue_digest(row["resident"]) is not None:
+            scheduled += 1
+    return scheduled
+
+
+async def mark_all_read(*, acting: int) -> int:
+    """Mark every notification of `acting` read; how many were unread."""
+    status = await db.execute(
+        "UPDATE notification SET read_at = $2 WHERE resident = $1 AND read_at IS NULL", acting, clock.now()
+    )
+    return int(status.split()[-1])
+
+
+async def mark_read(ids: Iterable[int], *, acting: int) -> int:
+    """Mark these notifications read (only those that belong to `acting`)."""
+    status = await db.execute(
+        "UPDATE notification SET read_at = $3 WHERE resident = $1 AND id = ANY($2::bigint[]) AND read_at IS NULL",
+        acting, list(ids), clock.now(),
+    )
+    return int(status.split()[-1])
+
+
+async def save_email_choices(*, acting: int, choices: Mapping[str, str], all_email_off: bool) -> queries.EmailChoices:
+    """Save how `acting` wants each kind emailed. Unknown kinds or choices: Invalid."""
+    cleaned, errors = rules.clean_choices(choices)
+    if errors:
+        raise Invalid(errors)
+    await _write_choices(acting, {**(await queries.email_choices(acting)).choices, **cleaned}, all_email_off)
+    log.info("email choices saved", extra={"resident_id": acting})
+    return await queries.email_choices(acting)
+
+
+async def unsubscribe(*, token: str, secret_key: str, everything: bool = False) -> tuple[int, str]:
+    """One-click unsubscribe: turn off what the signed token names (or, with `everything`, all email).
+    Returns (resident_id, scope). A token that is not ours, or was tampered with: NotFound."""
+    found = rules.read_unsubscribe_token(secret_key, token)
+    if found is None:
+        raise NotFound("This unsubscribe link isn't valid. You can change your email settings after signing in.")
+    resident_id, scope = found
+    if everything:
+        scope = rules.ALL
+    async with db.transaction():
+        exists = await db.fetchval("SELECT 1 FROM resident WHERE id = $1 FOR UPDATE", resident_id)
+        if not exists:
+            raise NotFound("This unsubscribe link isn't valid any more.")
+        current = await queries.email_choices(resident_id)
+        choices, all_off = rules.after_unsubscribe(scope, current.choices)
+        await _write_choices(resident_id, choices, all_off or current.all_email_off)
+    log.info("unsubscribed", extra={"resident_id": resident_id, "scope": scope})
+    return resident_id, scope
+
+
+async def _write_choices(resident_id: int, choices: Mapping[str, str], all_email_off: bool) -> None:
+    await db.execute(
+        """
+        INSERT INTO notification_settings (resident, choices, all_email_off, updated_at)
+        VALUES ($1, $2::jsonb, $3, $4)
+        ON CONFLICT (resident) DO UPDATE SET choices = EXCLUDED.choices, all_email_off = EXCLUDED.all_email_off,
+            updated_at = EXCLUDED.updated_at
+        """,
+        resident_id, json.dumps(dict(choices)), all_email_off, clock.now(),
+    )
