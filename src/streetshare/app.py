@@ -16,6 +16,7 @@ from litestar.static_files import create_static_files_router
 from streetshare import db, worker
 from streetshare.accounts import routes as accounts_routes
 from streetshare.coordinators import routes as coordinators_routes
+from streetshare.exchanges import routes as exchanges_routes
 from streetshare.moderation import routes as moderation_routes
 from streetshare.notifications import routes as notifications_routes
 from streetshare.places import routes as places_routes
@@ -49,7 +50,7 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
 
     api = Router(path="/api/v1", route_handlers=[*accounts_routes.api_handlers, *coordinators_routes.api_handlers,
                                                  *moderation_routes.api_handlers, *places_routes.api_handlers,
-                                                 *notifications_routes.api_handlers], tags=["api"])
+                                                 *notifications_routes.api_handlers, *exchanges_routes.api_handlers], tags=["api"])
     static = create_static_files_router(
         path="/static",
         directories=[STATIC_DIR],
@@ -65,6 +66,7 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
             coordinators_routes.web_router,
             moderation_routes.web_router,
             places_routes.web_router,
+            exchanges_routes.web_router,
             notifications_routes.web_router,
             api,
             static,

@@ -104,7 +104,8 @@ def kinds_of(kind: str) -> Kinds:
 
 
 def _lookup(state: State, action: Action, kind: str) -> State | None:
-    return TRANSITIONS.get((state, action, Kinds.any)) or TRANSITIONS.get((state, action, kinds_of(kind)))
+    kinds = kinds_of(kind)
+    return TRANSITIONS.get((state, action, Kinds.any)) or TRANSITIONS.get((state, action, kinds))
 
 
 def may_act(action: Action, *, role: Role, started_by_role: Role) -> bool:
