@@ -338,7 +338,7 @@ class InviteOut(msgspec.Struct):
 
 @post("/streets/{street_id:int}/invites", guards=[requires_resident], status_code=201,
       summary="Create an invite link for the street")
-async def api_create_invite(request: Request, street_id: FromPath[int], data: JSONBody[InviteIn] | None = None
+async def api_create_invite(request: Request, street_id: FromPath[int], data: JSONBody[InviteIn | None] = None
                             ) -> InviteOut:
     data = data or InviteIn()
     created = await service.create_invite(street_id, acting=current(request).id, days=data.days,
