@@ -59,7 +59,11 @@ async def test_home_page_shows_the_residents_street_with_a_link(client, alice):
     await sign_in(client, alice)
     response = await client.get("/")
     assert response.status_code == 200
-    assert f'<a href="/streets/{elm.id}">Elm Street</a>' in response.text
+    assert "Elm Street" in response.text
+    links = re.findall(r'<a href="(/streets/[^"]+)"', response.text)
+    assert f"/streets/{elm.id}" in links or "/streets/mine" in links
+    mine = await client.get("/streets/mine")
+    assert mine.headers["location"] == f"/streets/{elm.id}"
 
 
 async def test_where_do_you_live_works_without_javascript(client, alice):
