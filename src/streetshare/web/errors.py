@@ -51,6 +51,9 @@ def _status(exc: DomainError) -> int:
 
 
 def _page(request: Request, status: int, message: str | None = None, headers: dict[str, str] | None = None) -> Response:
+    # The router's own 404 and 405 come before any route middleware ran, so nobody was identified:
+    # the page is shown as to a visitor rather than failing on request.user.
+    request.scope.setdefault("user", None)
     return Template(
         template_name="errors/error.html",
         context={

@@ -9,7 +9,6 @@ import time
 import uuid
 
 from litestar.datastructures import MutableScopeHeaders
-from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from streetshare.settings import Settings
@@ -25,45 +24,62 @@ CSP = (
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
-class SecurityHeadersMiddleware(ASGIMiddleware):
+class SecurityHeadersMiddleware:
+    """Request id, security headers and one log line per request.
+
+    It wraps the whole app (create_app puts it around app.asgi_handler), not each route: Litestar
+    runs route middleware only for a matched route, and errors raised around a route (a CSRF
+    refusal) are answered outside it. Wrapping everything covers the router's own 404 and 405
+    and those refusals too.
+    """
+
     def __init__(self, settings: Settings) -> None:
         self.https = settings.https
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        incoming = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-request-id"), "")
-        request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
-        token = request_id_var.set(request_id)
-        started = time.perf_counter()
-        status = 500
+    def __call__(self, app: ASGIApp) -> ASGIApp:
+        https = self.https
 
-        async def send_with_headers(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = MutableScopeHeaders.from_message(message)
-                headers["X-Request-ID"] = request_id
-                headers["X-Content-Type-Options"] = "nosniff"
-                headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-                headers["X-Frame-Options"] = "DENY"
-                headers["Cross-Origin-Opener-Policy"] = "same-origin"
-                headers["Permissions-Policy"] = "geolocation=(self), camera=(self), microphone=()"
-                if "content-security-policy" not in headers:
-                    headers["Content-Security-Policy"] = CSP
-                if self.https:
-                    headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-            await send(message)
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            incoming = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-request-id"), "")
+            request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+            token = request_id_var.set(request_id)
+            started = time.perf_counter()
+            status = 500
 
-        try:
-            await next_app(scope, receive, send_with_headers)
-        finally:
-            # The path only: query strings can carry tokens (password reset links).
-            log.info(
-                "request",
-                extra={
-                    "method": scope.get("method"),
-                    "path": scope.get("path"),
-                    "status": status,
-                    "ms": round((time.perf_counter() - started) * 1000, 1),
-                },
-            )
-            request_id_var.reset(token)
+            async def send_with_headers(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    headers = MutableScopeHeaders.from_message(message)
+                    headers["X-Request-ID"] = request_id
+                    headers["X-Content-Type-Options"] = "nosniff"
+                    headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+                    headers["X-Frame-Options"] = "DENY"
+                    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+                    headers["Permissions-Policy"] = "geolocation=(self), camera=(self), microphone=()"
+                    if "content-security-policy" not in headers:
+                        headers["Content-Security-Policy"] = CSP
+                    if https:
+                        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+                await send(message)
+
+            try:
+                await app(scope, receive, send_with_headers)
+            finally:
+                # The path only: query strings can carry tokens (password reset links).
+                log.info(
+                    "request",
+                    extra={
+                        "request_id": request_id,
+                        "method": scope.get("method"),
+                        "path": scope.get("path"),
+                        "status": status,
+                        "ms": round((time.perf_counter() - started) * 1000, 1),
+                    },
+                )
+                request_id_var.reset(token)
+
+        return middleware
