@@ -214,3 +214,16 @@ async def test_openapi_describes_every_places_endpoint(client):
     assert "get" in paths["/api/v1/streets/{street_id}"]
     assert "post" in paths["/api/v1/invites/{code}/join"]
     assert "put" in paths["/api/v1/me/looks-at"]
+
+
+async def test_too_many_address_lookups_are_429(client, alice, monkeypatch):
+    from streetshare.places import routes
+
+    monkeypatch.setattr(routes, "ADDRESS_LOOKUPS", {"limit": 1, "window_s": 3600})
+    headers = await api_token(client, alice)
+    assert (await client.put("/api/v1/me/location", json={"address": "HD1 5AA"}, headers=headers)).status_code == 200
+    response = await client.put("/api/v1/me/location", json={"address": "HD1 5AA"}, headers=headers)
+    assert response.status_code == 429 and "Retry-After" in response.headers
+    # A point from the phone needs no lookup, so it is never limited.
+    response = await client.put("/api/v1/me/location", json={"lat": 53.6, "lng": -1.78}, headers=headers)
+    assert response.status_code == 200

@@ -415,3 +415,15 @@ async def test_joining_by_invite_needs_signing_in(client):
     response = await client.post(f"/join/{code}")
     assert response.status_code in (303, 403)  # sign-in redirect (or CSRF refusal): never a join
     assert await db.fetchval("SELECT uses FROM street_invite") == 0
+
+
+async def test_too_many_address_lookups_are_refused_kindly(client, alice, monkeypatch):
+    from streetshare.places import routes
+
+    monkeypatch.setattr(routes, "ADDRESS_LOOKUPS", {"limit": 1, "window_s": 3600})
+    await sign_in(client, alice)
+    assert (await _home_via_postcode(client, "Nowhere Lane ZZ9")).status_code == 422
+    response = await _home_via_postcode(client, "HD1 5AA")
+    assert response.status_code == 429
+    assert "a lot of address lookups" in response.text and "Use your location instead" in response.text
+    assert not await queries.has_home(alice.id)

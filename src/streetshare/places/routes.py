@@ -13,8 +13,8 @@ from litestar import Request, Response, Router, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 
-from streetshare import clock
-from streetshare.errors import Conflict, Invalid, NotFound
+from streetshare import clock, ratelimit
+from streetshare.errors import Conflict, Invalid, NotFound, TooManyAttempts
 from streetshare.places import queries, rules, service
 from streetshare.places.cache import app_geocoder
 from streetshare.places.privacy import describe_distance
@@ -24,7 +24,16 @@ from streetshare.web.errors import json_error
 from streetshare.web.forms import form_data, keep, safe_next
 from streetshare.web.pages import form_page, page, settings_of
 
+# Address lookups per resident (each may reach the geocoding service, shared by everyone).
+ADDRESS_LOOKUPS = dict(limit=30, window_s=3600)
+TOO_MANY_LOOKUPS = "That's a lot of address lookups in a short time."
+TOO_MANY_LOOKUPS_HINT = "Use your location instead, or try again in a while."
+
 # ---------------------------------------------------------------- helpers
+
+
+async def _count_lookup(resident_id: int) -> None:
+    await ratelimit.hit(f"geocode:{resident_id}", **ADDRESS_LOOKUPS)
 
 
 def _int_or_none(raw: str | None) -> int | None:
@@ -116,6 +125,7 @@ async def home_from_address(request: Request) -> Response:
     next_path = safe_next(data.get("next"), "")
     values = keep(data, "address")
     try:
+        await _count_lookup(current(request).id)
         await service.set_home_from_address(
             acting=current(request).id,
             geocoder=app_geocoder(settings_of(request)),
@@ -129,6 +139,9 @@ async def home_from_address(request: Request) -> Response:
                                 status_code=422)
     except Invalid as exc:
         return await _home_page(request, errors=exc.errors, values=values, next_path=next_path, status_code=422)
+    except TooManyAttempts:
+        return await _home_page(request, errors={"address": TOO_MANY_LOOKUPS}, values=values,
+                                hint=TOO_MANY_LOOKUPS_HINT, next_path=next_path, status_code=429)
     return Redirect(path=_after_home(next_path), status_code=303)
 
 
@@ -187,6 +200,7 @@ async def create_street(request: Request) -> Response:
     centre: tuple[float, float] | None = None
     if data.get("centre") == "address":
         try:
+            await _count_lookup(me.id)
             place = await service.look_up_address(
                 app_geocoder(settings_of(request)), data.get("centre_address", ""),
                 choice=_int_or_none(data.get("centre_choice")),
@@ -199,6 +213,9 @@ async def create_street(request: Request) -> Response:
         except Invalid as exc:
             return await _new_street_page(request, errors={"centre_address": exc.errors["address"]}, values=values,
                                           status_code=422)
+        except TooManyAttempts:
+            return await _new_street_page(request, errors={"centre_address": TOO_MANY_LOOKUPS}, values=values,
+                                          hint=TOO_MANY_LOOKUPS_HINT, status_code=429)
         centre = (place.lat, place.lng)
     try:
         street_id = await service.create_street(
@@ -432,6 +449,7 @@ async def api_set_location(request: Request, data: JSONBody[LocationIn]) -> Loca
             raise Invalid(errors)
         await service.set_home(acting=me.id, lat=lat, lng=lng)
     else:
+        await _count_lookup(me.id)
         try:
             await service.set_home_from_address(acting=me.id, geocoder=app_geocoder(settings_of(request)),
                                                 address=data.address or "", choice=data.choice)
