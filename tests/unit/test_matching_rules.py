@@ -1,0 +1,264 @@
+"""Matching rules, pure: which kinds meet which asks, what a text talks about, how a pair scores, and why."""
+
+from __future__ import annotations
+
+import pytest
+
+from streetshare.matching import rules, synonyms
+from streetshare.matching.rules import Doc, Pair, Phrase, Vocabulary, parse_tsvector
+
+
+def phrase(text: str, *lexemes: str) -> Phrase:
+    return Phrase(text, tuple((lexeme, i) for i, lexeme in enumerate(lexemes)))
+
+
+# A tiny vocabulary, written as PostgreSQL's English stemmer would have it.
+VOCAB = Vocabulary(
+    groups=(
+        (phrase("hedge trimmer", "hedg", "trimmer"), phrase("hedge cutter", "hedg", "cutter")),
+        (phrase("hedge", "hedg"), phrase("shrub", "shrub")),
+        (phrase("cut", "cut"), phrase("cut back", "cut", "back"), phrase("trim", "trim"), phrase("prune", "prune")),
+        (phrase("hoover", "hoover"), phrase("vacuum cleaner", "vacuum", "cleaner"), phrase("vacuum", "vacuum")),
+        (phrase("ladder", "ladder"), phrase("stepladder", "stepladd")),
+    ),
+    stop=frozenset({"someon", "need", "lend", "borrow", "anyon", "back", "help"}),
+    categories={"garden": frozenset({"garden"}), "lifts_errands": frozenset({"errand"})},
+)
+
+
+def doc(title: str, description: str = "", head: str | None = None) -> Doc:
+    """A Doc from already-stemmed words: title words weigh A, description words follow them."""
+    words = title.split()
+    parts = [f"'{w}':{i + 1}A" for i, w in enumerate(words)]
+    parts += [f"'{w}':{len(words) + i + 1}" for i, w in enumerate(description.split())]
+    head_vector = None if head is None else " ".join(f"'{w}':{i + 1}" for i, w in enumerate(head.split()))
+    return parse_tsvector(" ".join(parts), head_vector)
+
+
+def pair(ask: Doc, offer: Doc, *, help_kind="borrow", offer_kind="lend", ask_category="tools",
+         offer_category="tools", **more) -> Pair:
+    return Pair(ask=ask, offer=offer, help_kind=help_kind, offer_kind=offer_kind, ask_category=ask_category,
+                offer_category=offer_category, **more)
+
+
+# ---------------------------------------------------------------- kinds
+
+
+@pytest.mark.parametrize(("help_kind", "offer_kind", "fit"), [
+    ("borrow", "lend", 1.0), ("borrow", "give", 1.0), ("borrow", "skill", None), ("borrow", "time", None),
+    ("receive", "give", 1.0), ("receive", "lend", None), ("receive", "skill", None), ("receive", "time", None),
+    ("skill", "skill", 1.0), ("skill", "time", 1.0), ("skill", "lend", 0.0), ("skill", "give", None),
+    ("time", "time", 1.0), ("time", "skill", 1.0), ("time", "lend", 0.0), ("time", "give", None),
+])
+def test_which_offer_kinds_meet_which_asks(help_kind, offer_kind, fit):
+    assert rules.kind_fit(help_kind, offer_kind) == fit
+    assert (offer_kind in rules.offer_kinds_for(help_kind)) == (fit is not None)
+    assert (help_kind in rules.help_kinds_for(offer_kind)) == (fit is not None)
+
+
+def test_an_ask_to_receive_is_never_met_by_a_loan():
+    assert "lend" not in rules.offer_kinds_for("receive")
+    assert "receive" not in rules.help_kinds_for("lend")
+
+
+def test_only_help_is_matched_on_category_alone():
+    assert rules.category_alone_counts("skill", "time")
+    assert rules.category_alone_counts("time", "skill")
+    assert not rules.category_alone_counts("borrow", "lend")
+    assert not rules.category_alone_counts("skill", "lend")
+
+
+# ---------------------------------------------------------------- reading tsvectors
+
+
+def test_parse_tsvector_reads_positions_weights_and_quotes():
+    parsed = parse_tsvector("'hedg':1A,7 'o''brien':2A 'trimmer':3 'x'")
+    assert parsed.positions == {"hedg": {1, 7}, "o'brien": {2}, "trimmer": {3}, "x": set()}
+    assert parsed.title_positions == {1, 2}
+    assert parsed.in_title("hedg") and not parsed.in_title("trimmer")
+    assert parsed.head is None
+
+
+def test_phrase_from_tsvector_keeps_gaps_left_by_stop_words():
+    assert rules.phrase_from_tsvector("trip to the tip", "'tip':4 'trip':1").parts == (("trip", 0), ("tip", 3))
+    assert rules.phrase_from_tsvector("the", "") is None
+
+
+# ---------------------------------------------------------------- concepts
+
+
+def test_a_longer_synonym_phrase_wins_over_the_shorter_one_inside_it():
+    found = rules.concepts(doc("hedg trimmer"), VOCAB)
+    assert [(c.group, c.phrase.text if c.phrase else c.lexeme) for c in found] == [(0, "hedge trimmer")]
+
+
+def test_stop_words_are_not_concepts():
+    found = rules.concepts(doc("someon cut back hedg"), VOCAB)
+    assert sorted(c.phrase.text for c in found if c.phrase) == ["cut back", "hedge"]
+    assert not [c for c in found if c.lexeme]
+
+
+def test_words_after_the_purpose_count_less():
+    found = {c.key: c for c in rules.concepts(doc("gazebo street parti", head="gazebo"), VOCAB)}
+    assert found["w:gazebo"].weight == 1.0
+    assert found["w:parti"].weight == rules.PURPOSE
+
+
+# ---------------------------------------------------------------- finding a concept on the other side
+
+
+def test_a_synonym_is_found_in_the_other_text():
+    hoover = rules.concepts(doc("hoover"), VOCAB)[0]
+    hit = rules.find(hoover, doc("vacuum cleaner"), VOCAB)
+    assert hit is not None and hit.strength == 1.0 and hit.phrase.text == "vacuum cleaner"
+
+
+def test_a_concept_in_the_description_counts_less_than_in_the_title():
+    ladder = rules.concepts(doc("ladder"), VOCAB)[0]
+    assert rules.find(ladder, doc("alumin thing", "ladder"), VOCAB).strength == rules.IN_DESCRIPTION
+
+
+def test_the_doer_of_a_verb_meets_the_verb():
+    cut = next(c for c in rules.concepts(doc("cut back hedg"), VOCAB) if c.group == 2)
+    hit = rules.find(cut, doc("hedg trimmer"), VOCAB)
+    assert hit is not None and hit.phrase.text == "trimmer" and hit.strength == rules.AS_DOER
+    assert rules.doers("trim") >= {"trimmer"} and "trim" in rules.doers("trimmer")
+
+
+def test_a_misspelt_word_is_found_a_little_less():
+    strimmer = rules.concepts(doc("strimmer"), VOCAB)[0]
+    hit = rules.find(strimmer, doc("strimer"), VOCAB)
+    assert hit is not None and hit.strength == rules.AS_TYPO
+
+
+def test_a_hedgehog_is_not_a_hedge():
+    hedge = rules.concepts(doc("hedg"), VOCAB)[0]
+    assert rules.find(hedge, doc("hedgehog hous"), VOCAB) is None
+
+
+def test_trigram_similarity_is_pg_trgm_s():
+    assert rules.similarity("ladder", "ladder") == 1.0
+    assert rules.similarity("strimmer", "strimer") == pytest.approx(0.7)
+    assert rules.similarity("drill", "grill") < rules.TYPO_SIMILARITY
+    assert rules.similarity("strimmer", "trimmer") < rules.TYPO_SIMILARITY
+
+
+# ---------------------------------------------------------------- scoring a pair
+
+
+def test_the_score_is_the_documented_weighted_sum():
+    parts = {"coverage": 1.0, "focus": 0.5, "title": 0.2, "category": 1.0, "kind": 1.0, "closeness": 0.5,
+             "record": 0.4}
+    expected = 0.45 * 1 + 0.15 * 0.5 + 0.05 * 0.2 + 0.15 * 1 + 0.10 * 1 + 0.05 * 0.5 + 0.05 * 0.4
+    assert rules.score(parts) == pytest.approx(expected, abs=1e-4)
+    assert sum(rules.WEIGHTS.values()) == pytest.approx(1.0)
+
+
+def test_closeness_and_record_scale_to_one():
+    assert rules.closeness(0) == 1.0 and rules.closeness(rules.FAR_M) == 0.0 and rules.closeness(5000) == 0.0
+    assert rules.closeness(None) == rules.UNKNOWN_CLOSENESS
+    assert rules.record(0) == 0.0 and rules.record(rules.RECORD_FULL) == 1.0 and rules.record(50) == 1.0
+
+
+def test_a_hoover_ask_matches_a_vacuum_cleaner_with_the_synonym_as_reason():
+    found = rules.fit(pair(doc("hoover"), doc("vacuum cleaner"), ask_category="home", offer_category="home",
+                           distance_m=300), VOCAB)
+    assert found is not None and found.parts["coverage"] == 1.0
+    texts = [r.text for r in rules.reasons(found, words={}, category_label="Home", distance_text="about 300 m away")]
+    assert texts == ["hoover ≈ vacuum cleaner", "Home", "about 300 m away"]
+
+
+def test_shared_words_are_given_as_people_wrote_them():
+    found = rules.fit(pair(doc("ladder"), doc("extend ladder")), VOCAB)
+    assert found is not None
+    texts = [r.text for r in rules.reasons(found, words={}, category_label="Tools", distance_text=None)]
+    assert texts[0] == "both mention ladder"
+    found = rules.fit(pair(doc("gutter brush"), doc("gutter brush")), VOCAB)
+    texts = [r.text for r in rules.reasons(found, words={"gutter": "gutters"}, category_label="Tools", distance_text=None)]
+    assert texts[0] == "both mention gutters"
+
+
+def test_a_hedge_trimmer_ask_does_not_match_a_hedgehog_house():
+    assert rules.fit(pair(doc("hedg trimmer"), doc("hedgehog hous"), ask_category="garden",
+                          offer_category="garden", offer_kind="give"), VOCAB) is None
+
+
+def test_offers_of_the_wrong_kind_never_match():
+    assert rules.fit(pair(doc("ladder"), doc("ladder"), help_kind="receive", offer_kind="lend"), VOCAB) is None
+    assert rules.fit(pair(doc("ladder"), doc("ladder"), help_kind="borrow", offer_kind="skill"), VOCAB) is None
+
+
+def test_general_help_in_the_asks_category_matches_without_shared_words():
+    found = rules.fit(pair(doc("someon cut back hedg"), doc("garden help"), help_kind="skill", offer_kind="time",
+                           ask_category="garden", offer_category="garden", distance_m=200), VOCAB)
+    assert found is not None and found.parts["coverage"] == 0.0 and found.parts["focus"] > 0
+
+
+def test_a_particular_favour_in_the_same_category_needs_shared_words():
+    assert rules.fit(pair(doc("lift hospit"), doc("supermarket shop"), help_kind="time", offer_kind="time",
+                          ask_category="lifts_errands", offer_category="lifts_errands", distance_m=200), VOCAB) is None
+
+
+def test_items_in_the_same_category_need_shared_words():
+    assert rules.fit(pair(doc("ladder"), doc("drill"), distance_m=100), VOCAB) is None
+
+
+def test_a_tool_for_a_job_is_suggested_as_do_it_yourself():
+    found = rules.fit(pair(doc("someon cut back hedg"), doc("hedg trimmer"), help_kind="skill", offer_kind="lend",
+                           ask_category="garden", offer_category="garden", distance_m=100), VOCAB)
+    assert found is not None and found.parts["kind"] == 0.0
+    texts = [r.text for r in rules.reasons(found, words={}, category_label="Garden", distance_text="about 100 m away")]
+    assert "cut back ≈ trimmer" in texts
+    assert "to borrow, if you'd rather do it yourself" in texts
+
+
+def test_the_providers_record_is_a_reason():
+    found = rules.fit(pair(doc("ladder"), doc("ladder"), completed=4), VOCAB)
+    texts = [r.text for r in rules.reasons(found, words={}, category_label="Tools", distance_text=None)]
+    assert texts[-1] == "completed 4 exchanges"
+    found = rules.fit(pair(doc("ladder"), doc("ladder"), completed=1), VOCAB)
+    assert rules.reasons(found, words={}, category_label="Tools", distance_text=None)[-1].text == "completed 1 exchange"
+
+
+def test_closer_and_more_experienced_neighbours_rank_higher():
+    near = rules.fit(pair(doc("ladder"), doc("ladder"), distance_m=100), VOCAB)
+    far = rules.fit(pair(doc("ladder"), doc("ladder"), distance_m=1500), VOCAB)
+    seasoned = rules.fit(pair(doc("ladder"), doc("ladder"), distance_m=1500, completed=5), VOCAB)
+    assert near.score > far.score
+    assert seasoned.score > far.score
+
+
+def test_an_ask_and_an_offer_score_the_same_whichever_side_is_matched():
+    # fit() always scores from the ask's side, so both matching directions store the same score.
+    a, o = doc("hoover"), doc("vacuum cleaner")
+    assert rules.fit(pair(a, o), VOCAB).score == rules.fit(pair(a, o), VOCAB, ask_concepts=rules.concepts(a, VOCAB)).score
+
+
+def test_the_candidate_query_ors_words_and_every_synonym():
+    terms = rules.query_terms(rules.concepts(doc("hoover gutter"), VOCAB), VOCAB)
+    assert terms == ["'hoover'", "'vacuum' <1> 'cleaner'", "'vacuum'", "'gutter'"]
+    assert rules.tsquery_text(terms) == "'hoover' | ('vacuum' <1> 'cleaner') | 'vacuum' | 'gutter'"
+    assert rules.tsquery_text([]) is None
+
+
+# ---------------------------------------------------------------- the curated list
+
+
+def test_the_synonym_list_has_at_least_forty_groups_of_everyday_words():
+    assert len(synonyms.GROUPS) >= 40
+    flat = {p for g in synonyms.GROUPS for p in g}
+    for expected in ("hedge trimmer", "hedge cutter", "strimmer", "line trimmer", "weed whacker", "string trimmer",
+                     "tip", "dump", "recycling centre", "hoover", "vacuum cleaner", "pushchair", "stroller", "buggy",
+                     "pram", "drill", "power drill", "cordless drill", "gazebo", "pop-up tent", "canopy", "lawnmower",
+                     "mower", "ladder", "stepladder", "wheelbarrow", "barrow", "spanner", "wrench", "nappy", "diaper",
+                     "cot", "crib", "torch", "flashlight", "jumper", "sweater", "trousers", "pants", "bin bags",
+                     "trash bags", "sellotape", "tape", "lift", "ride", "garden", "yard", "shrub", "bush", "cut",
+                     "trim", "prune"):
+        assert expected in flat, expected
+
+
+def test_no_phrase_is_in_two_synonym_groups():
+    seen: dict[str, int] = {}
+    for index, group in enumerate(synonyms.GROUPS):
+        for text in group:
+            assert seen.setdefault(text, index) == index, f"{text!r} is in two groups"
