@@ -14,6 +14,7 @@ def all_tables() -> list[type[Table]]:
     from streetshare.coordinators.tables import CarePreference, VerifiedNeighbour
     from streetshare.exchanges.tables import Exchange, ExchangeEvent, ExchangeMessage
     from streetshare.jobs.tables import Job
+    from streetshare.matching.tables import Match
     from streetshare.moderation.tables import ModerationLog, Report
     from streetshare.notifications.tables import Notification, NotificationSettings
     from streetshare.offers.tables import Offer, Photo
@@ -26,4 +27,5 @@ def all_tables() -> list[type[Table]]:
         CarePreference, VerifiedNeighbour, Report, ModerationLog,
         Exchange, ExchangeEvent, ExchangeMessage,
         Job, Notification, NotificationSettings,
+        Match,
     ]
