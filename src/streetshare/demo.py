@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from streetshare import db
 from streetshare.accounts import service as accounts
+from streetshare.exchanges.demo import seed_exchanges
 from streetshare.places.demo import seed_places
 from streetshare.settings import Settings
 
@@ -41,6 +42,7 @@ async def seed(settings: Settings) -> list[DemoAccount]:
     for account in CAST:
         await ensure_resident(account)
     await seed_places(settings)
+    await seed_exchanges()  # after offers and asks: it plays stories about them
     return CAST
 
 

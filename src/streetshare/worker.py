@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from streetshare import clock, db, jobs, ratelimit
+from streetshare.exchanges import service as exchanges
 from streetshare.jobs import queue as job_queue
 from streetshare.notifications import service as notifications
 from streetshare.settings import Settings
@@ -40,6 +41,7 @@ async def purge_rate_limits() -> int:
 
 UPKEEP: list[Task] = [purge_expired_tokens, purge_old_password_resets, purge_rate_limits]
 UPKEEP += [job_queue.fail_abandoned, job_queue.purge_finished, notifications.schedule_daily_digests]
+UPKEEP += [exchanges.expire_stale_requests]
 
 
 async def run_upkeep(tasks: list[Task] | None = None) -> dict[str, int]:

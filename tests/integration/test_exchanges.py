@@ -801,3 +801,16 @@ async def test_reliability_hint_counts_completed_exchanges(ladder, alice, bob, c
     assert (await queries.reliability_hint(bob.id)).completed == 1
     assert (await queries.reliability_hint(alice.id)).completed == 1
     assert (await queries.reliability_hint(carol.id)).completed == 0
+
+
+async def test_the_worker_expires_stale_requests_as_upkeep(ladder, bob):
+    from streetshare import worker
+
+    assert service.expire_stale_requests in worker.UPKEEP
+    with clock.frozen_at(MONDAY):
+        ex = (await service.request_offer(ladder, acting=bob.id)).id
+    with clock.frozen_at(MONDAY + timedelta(days=15)):
+        done = await worker.run_upkeep([service.expire_stale_requests])
+    assert done == {"expire_stale_requests": 1}
+    assert await state_of(ex) == "expired"
+    assert await db.fetchval("SELECT kind FROM notification WHERE exchange = $1 ORDER BY id DESC LIMIT 1", ex) == "declined"

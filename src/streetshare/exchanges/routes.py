@@ -343,6 +343,7 @@ class ExchangeOut(msgspec.Struct):
     id: int
     state: str
     kind: str
+    title: str
     offer: ItemRef | None
     ask: ItemRef | None
     provider: PartyOut
@@ -423,7 +424,7 @@ def _party(p: queries.Party) -> PartyOut:
 def _out(view: queries.ExchangeView, me: int, events: list[queries.EventView] | None = None) -> ExchangeOut:
     on = rules.today(clock.now())
     return ExchangeOut(
-        id=view.id, state=view.state, kind=view.kind,
+        id=view.id, state=view.state, kind=view.kind, title=view.title,
         offer=ItemRef(view.offer_id, view.offer_title or "") if view.offer_id else None,
         ask=ItemRef(view.ask_id, view.ask_title or "") if view.ask_id else None,
         provider=_party(view.provider), recipient=_party(view.recipient), started_by=view.started_by,
