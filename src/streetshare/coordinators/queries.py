@@ -192,12 +192,10 @@ async def activity(street: CoordinatedStreet, period: str) -> Activity:
     found = Activity(street=street, period=period, since=since, now=now, bucket=rules.chart_bucket(since, now))
     await _counts(found)
     await _exchange_figures(found)
-    await _series(found)
     await _unmet_asks(found)
     await _overdue(found)
     await _problems(found)
     await _quiet(found)
-    await _top_sharers(found)
     return found
 
 
@@ -231,25 +229,56 @@ async def _counts(found: Activity) -> None:
     found.offers_by_kind = {kind: by_kind.get(kind, 0) for kind in OFFER_KINDS}
 
 
+# One statement reads the street's exchanges once ($1 street, $2 since, $3 now, $4 'week' or 'month',
+# $5 today, $6 how many sharers): counts by state, medians, overdue, the chart's series, top sharers.
+EXCHANGE_FIGURES_SQL = f"""
+WITH se AS MATERIALIZED ({STREET_EXCHANGES}),
+buckets AS (
+    SELECT generate_series(date_trunc($4::text, $2::timestamptz AT TIME ZONE 'UTC'),
+                           date_trunc($4::text, $3::timestamptz AT TIME ZONE 'UTC'),
+                           ('1 ' || $4::text)::interval) AS starts
+),
+started AS (SELECT date_trunc($4::text, requested_at AT TIME ZONE 'UTC') AS starts, count(*) AS n FROM se
+            WHERE requested_at >= $2 GROUP BY 1),
+completed AS (SELECT date_trunc($4::text, completed_at AT TIME ZONE 'UTC') AS starts, count(*) AS n FROM se
+              WHERE state = 'completed' AND completed_at >= $2 GROUP BY 1),
+offers AS (SELECT date_trunc($4::text, created_at AT TIME ZONE 'UTC') AS starts, count(*) AS n FROM offer
+           WHERE street = $1 AND created_at >= $2 GROUP BY 1),
+asks AS (SELECT date_trunc($4::text, created_at AT TIME ZONE 'UTC') AS starts, count(*) AS n FROM ask
+         WHERE street = $1 AND created_at >= $2 GROUP BY 1)
+SELECT
+  (SELECT coalesce(jsonb_object_agg(state, n), '{{}}'::jsonb)::text FROM (
+      SELECT state, count(*) AS n FROM se WHERE requested_at >= $2 GROUP BY state) s) AS by_state,
+  (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - requested_at))
+      FROM se WHERE state = 'completed' AND completed_at >= $2) AS median_completion_s,
+  (SELECT count(*) FROM se WHERE state = 'handed_over' AND due_back < $5) AS overdue,
+  (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_at - created_at))
+      FROM (SELECT a.created_at, min(e.requested_at) AS first_at
+            FROM ask a JOIN exchange e ON e.ask = a.id
+            WHERE a.street = $1 AND a.created_at >= $2
+            GROUP BY a.id) f) AS median_first_exchange_s,
+  (SELECT json_agg(json_build_array(to_char(b.starts, 'YYYY-MM-DD'), coalesce(s.n, 0), coalesce(c.n, 0),
+                                    coalesce(o.n, 0), coalesce(a.n, 0)) ORDER BY b.starts)::text
+      FROM buckets b
+      LEFT JOIN started s USING (starts) LEFT JOIN completed c USING (starts)
+      LEFT JOIN offers o USING (starts) LEFT JOIN asks a USING (starts)) AS series,
+  (SELECT coalesce(json_agg(json_build_array(t.id, t.display_name, t.completed, t.verified)), '[]'::json)::text FROM (
+      SELECT r.id, r.display_name, count(*) AS completed,
+             EXISTS (SELECT 1 FROM verified_neighbour v WHERE v.street = $1 AND v.resident = r.id) AS verified
+      FROM se
+      JOIN resident r ON r.id = se.provider AND r.street = $1 AND r.is_active
+      JOIN care_preference p ON p.resident = r.id AND p.show_as_sharer
+      WHERE se.state = 'completed' AND se.completed_at >= $2
+      GROUP BY r.id, r.display_name
+      ORDER BY completed DESC, r.display_name, r.id
+      LIMIT $6) t) AS sharers
+"""
+
+
 async def _exchange_figures(found: Activity) -> None:
     row = await db.fetchrow(
-        f"""
-        WITH se AS MATERIALIZED ({STREET_EXCHANGES})
-        SELECT
-          (SELECT coalesce(jsonb_object_agg(state, n), '{{}}'::jsonb)::text FROM (
-              SELECT state, count(*) AS n FROM se WHERE requested_at >= $2 GROUP BY state) s) AS by_state,
-          (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - requested_at))
-              FROM se WHERE state = 'completed' AND completed_at >= $2) AS median_completion_s,
-          (SELECT count(*) FROM se WHERE state = 'handed_over' AND due_back < $3) AS overdue,
-          (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_at - created_at))
-              FROM (SELECT a.created_at, min(e.requested_at) AS first_at
-                    FROM ask a JOIN exchange e ON e.ask = a.id
-                    WHERE a.street = $1 AND a.created_at >= $2
-                    GROUP BY a.id) f) AS median_first_exchange_s
-        """,
-        found.street.id,
-        found.since,
-        found.now.date(),
+        EXCHANGE_FIGURES_SQL,
+        found.street.id, found.since, found.now, found.bucket, found.now.date(), rules.TOP_SHARERS,
     )
     assert row is not None
     by_state = json.loads(row["by_state"])
@@ -257,38 +286,8 @@ async def _exchange_figures(found: Activity) -> None:
     found.median_request_to_completion_s = row["median_completion_s"]
     found.median_ask_to_first_exchange_s = row["median_first_exchange_s"]
     found.overdue_count = row["overdue"]
-
-
-async def _series(found: Activity) -> None:
-    rows = await db.fetch(
-        f"""
-        WITH se AS MATERIALIZED ({STREET_EXCHANGES}),
-        buckets AS (
-            SELECT generate_series(date_trunc($4::text, $2::timestamptz AT TIME ZONE 'UTC'),
-                                   date_trunc($4::text, $3::timestamptz AT TIME ZONE 'UTC'),
-                                   ('1 ' || $4::text)::interval) AS starts
-        ),
-        started AS (SELECT date_trunc($4::text, requested_at AT TIME ZONE 'UTC') AS starts, count(*) AS n FROM se
-                    WHERE requested_at >= $2 GROUP BY 1),
-        completed AS (SELECT date_trunc($4::text, completed_at AT TIME ZONE 'UTC') AS starts, count(*) AS n FROM se
-                      WHERE state = 'completed' AND completed_at >= $2 GROUP BY 1),
-        offers AS (SELECT date_trunc($4::text, created_at AT TIME ZONE 'UTC') AS starts, count(*) AS n FROM offer
-                   WHERE street = $1 AND created_at >= $2 GROUP BY 1),
-        asks AS (SELECT date_trunc($4::text, created_at AT TIME ZONE 'UTC') AS starts, count(*) AS n FROM ask
-                 WHERE street = $1 AND created_at >= $2 GROUP BY 1)
-        SELECT b.starts, coalesce(s.n, 0) AS started, coalesce(c.n, 0) AS completed,
-               coalesce(o.n, 0) AS offers, coalesce(a.n, 0) AS asks
-        FROM buckets b
-        LEFT JOIN started s USING (starts) LEFT JOIN completed c USING (starts)
-        LEFT JOIN offers o USING (starts) LEFT JOIN asks a USING (starts)
-        ORDER BY b.starts
-        """,
-        found.street.id,
-        found.since,
-        found.now,
-        found.bucket,
-    )
-    found.series = [WeekRow(r["starts"].date(), r["started"], r["completed"], r["offers"], r["asks"]) for r in rows]
+    found.series = [WeekRow(date.fromisoformat(d), *counts) for d, *counts in json.loads(row["series"] or "[]")]
+    found.top_sharers = [Sharer(*sharer) for sharer in json.loads(row["sharers"])]
 
 
 async def _unmet_asks(found: Activity) -> None:
@@ -392,28 +391,6 @@ async def _quiet(found: Activity) -> None:
         QuietResident(r["id"], r["display_name"], r["last_seen"], (found.now - r["last_seen"]).days, r["verified"])
         for r in rows
     ]
-
-
-async def _top_sharers(found: Activity) -> None:
-    """Who provided most completed exchanges in the period: only residents who opted in."""
-    rows = await db.fetch(
-        f"""
-        WITH se AS MATERIALIZED ({STREET_EXCHANGES})
-        SELECT r.id, r.display_name, count(*) AS completed,
-               EXISTS (SELECT 1 FROM verified_neighbour v WHERE v.street = $1 AND v.resident = r.id) AS verified
-        FROM se
-        JOIN resident r ON r.id = se.provider AND r.street = $1 AND r.is_active
-        JOIN care_preference p ON p.resident = r.id AND p.show_as_sharer
-        WHERE se.state = 'completed' AND se.completed_at >= $2
-        GROUP BY r.id, r.display_name
-        ORDER BY completed DESC, r.display_name, r.id
-        LIMIT $3
-        """,
-        found.street.id,
-        found.since,
-        rules.TOP_SHARERS,
-    )
-    found.top_sharers = [Sharer(r["id"], r["display_name"], r["completed"], r["verified"]) for r in rows]
 
 
 # ---------------------------------------------------------------- members
