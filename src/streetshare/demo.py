@@ -9,6 +9,7 @@ from streetshare.accounts import service as accounts
 from streetshare.exchanges.demo import seed_exchanges
 from streetshare.places.demo import seed_places
 from streetshare.settings import Settings
+from streetshare.coordinators.demo import seed_coordinator_demo
 
 DEMO_PASSWORD = "streetshare-demo"
 
@@ -43,6 +44,7 @@ async def seed(settings: Settings) -> list[DemoAccount]:
         await ensure_resident(account)
     await seed_places(settings)
     await seed_exchanges()  # after offers and asks: it plays stories about them
+    await seed_coordinator_demo(settings)  # backdated history for Carol's dashboard
     return CAST
 
 

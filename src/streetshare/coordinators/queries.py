@@ -507,7 +507,7 @@ async def invite_for_flyer(street_id: int, code: str | None) -> InviteRow | None
     """The invite a flyer prints: the one asked for, else the newest usable one without a use limit."""
     usable = [i for i in await invites(street_id) if i.usable]
     if code:
-        return next((i for i in usable if i.code == rules.normalise_code(code)), None)
+        return next((i for i in usable if i.code in (code, rules.normalise_code(code))), None)
     return next((i for i in usable if i.max_uses is None), None)
 
 
