@@ -40,7 +40,8 @@ async def purge_rate_limits() -> int:
 
 
 UPKEEP: list[Task] = [purge_expired_tokens, purge_old_password_resets, purge_rate_limits]
-UPKEEP += [job_queue.fail_abandoned, job_queue.purge_finished, notifications.schedule_daily_digests]
+UPKEEP += [job_queue.fail_abandoned, job_queue.purge_finished, notifications.schedule_daily_digests,
+           notifications.send_loan_reminders]
 UPKEEP += [exchanges.expire_stale_requests]
 
 

@@ -160,3 +160,41 @@ async def _write_choices(resident_id: int, choices: Mapping[str, str], all_email
         """,
         resident_id, json.dumps(dict(choices)), all_email_off, clock.now(),
     )
+
+
+# ---------------------------------------------------------------- loan reminders (an upkeep task)
+
+
+def _day(on) -> str:
+    return f"{on:%A} {on.day} {on:%B}"
+
+
+async def send_loan_reminders() -> int:
+    """Upkeep: remind borrowers the day before a loan is due back, and both sides when it is
+    overdue: on its first overdue day, then once a week. Safe to run every minute, on several
+    workers: each reminder has a once_key, so it is written once (a changed due date starts again).
+    A worker that was down on the exact day still sends that week's overdue reminder."""
+    from streetshare.exchanges import queries as exchanges  # exchanges call notify(): import late
+
+    now = clock.now()
+    written = 0
+    for loan in await exchanges.loans_due_tomorrow(now):
+        key = f"due_tomorrow:{loan.exchange_id}:{loan.due_back.isoformat()}"
+        text = f"Reminder: {loan.title} is due back to {loan.provider.display_name} tomorrow, {_day(loan.due_back)}."
+        if await notify(loan.recipient.id, "due_tomorrow", exchange_id=loan.exchange_id, text=text,
+                        url=f"/exchanges/{loan.exchange_id}", once_key=key):
+            written += 1
+    for loan in await exchanges.overdue_loans(now):
+        if loan.days_overdue < 1:
+            continue
+        week = (loan.days_overdue - 1) // 7
+        base = f"overdue:{loan.exchange_id}:{loan.due_back.isoformat()}:w{week}"
+        to_borrower = (f"{loan.title} was due back to {loan.provider.display_name} on {_day(loan.due_back)}. "
+                       "Please return it, or ask for more time.")
+        to_lender = f"{loan.title} is overdue: {loan.recipient.display_name} was to return it on {_day(loan.due_back)}."
+        for resident_id, actor_id, text in ((loan.recipient.id, None, to_borrower),
+                                            (loan.provider.id, loan.recipient.id, to_lender)):
+            if await notify(resident_id, "overdue", actor_id=actor_id, exchange_id=loan.exchange_id, text=text,
+                            url=f"/exchanges/{loan.exchange_id}", once_key=f"{base}:{resident_id}"):
+                written += 1
+    return written
