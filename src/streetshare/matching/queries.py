@@ -33,8 +33,8 @@ from streetshare.places.queries import street_scope
 from streetshare.places.rules import NEIGHBOUR_DISTANCE_M
 
 TOP_N = 10
-TEXT_CANDIDATES = 200
-CATEGORY_CANDIDATES = 50
+TEXT_CANDIDATES = 100
+CATEGORY_CANDIDATES = 30
 TITLE_CANDIDATES = 30
 
 # ---------------------------------------------------------------- the vocabulary

@@ -131,16 +131,16 @@ async def _tell(stored: Sequence[Stored]) -> int:
     written = 0
     for resident, found in sorted(for_asker.items()):
         asks = sorted({s.ask for s in found})
-        title = state[found[0].id]["ask_title"]
-        text = (f"{_neighbours(len(found))} could help with “{title}”" if len(asks) == 1
-                else f"{_neighbours(len(found))} could help with {len(asks)} of your asks")
+        who = _neighbours(len({s.offerer for s in found}))
+        text = (f"{who} could help with “{state[found[0].id]['ask_title']}”" if len(asks) == 1
+                else f"{who} could help with {len(asks)} of your asks")
         written += await _notify(resident, text, f"/asks/{asks[0]}/matches")
     for resident, found in sorted(for_offerer.items()):
         offers = sorted({s.offer for s in found})
-        title = state[found[0].id]["offer_title"]
-        needs = len({s.ask for s in found})
-        text = (f"{'A neighbour needs' if needs == 1 else f'{needs} neighbours need'} something your “{title}” could help with"
-                if len(offers) == 1 else f"{needs} neighbours need things you offer")
+        askers = len({s.asker for s in found})
+        who = "A neighbour needs" if askers == 1 else f"{askers} neighbours need"
+        text = (f"{who} something your “{state[found[0].id]['offer_title']}” could help with" if len(offers) == 1
+                else f"{who} things you offer")
         written += await _notify(resident, text, f"/offers/{offers[0]}/matches")
     await db.execute("UPDATE match SET notified_at = $2 WHERE id = ANY($1::int[])", [s.id for s in fresh], clock.now())
     return written

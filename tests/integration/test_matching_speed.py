@@ -1,0 +1,127 @@
+"""Matching stays fast on a city: candidates come through the indexes, scoped by street, never a scan of offers.
+
+A generated city (STREETS streets 500 m apart, OFFERS offers) is enough for PostgreSQL to plan as it
+would for a big one. scripts/bench_matching.py measures the time on 200k and 1M offers.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from datetime import timedelta
+
+from streetshare import clock, db
+from streetshare.matching import evaluate, queries, rules
+
+STREETS = 900  # a 30 x 30 grid, 500 m apart: about 30 streets within a mile of each
+OFFERS = 40_000
+
+
+async def build_city() -> None:
+    texts = list(evaluate.load()["offers"].values())
+    now = clock.now()
+    await db.execute(
+        """
+        INSERT INTO street (name, centre_lat, centre_lng, radius_m, created_at)
+        SELECT 'Street ' || i, 53.75 + (i / 30) * 0.0045::float8, -1.60 + (i % 30) * 0.0075::float8, 800, $2
+        FROM generate_series(0, $1 - 1) AS i
+        """,
+        STREETS, now,
+    )
+    await db.execute(
+        """
+        INSERT INTO resident (email, display_name, password_hash, created_at, home_lat, home_lng, street,
+                              street_joined_at, looks_at)
+        SELECT 'r' || s.id || '-' || n || '@city.invalid', 'Neighbour ' || n, 'x', $1,
+               s.centre_lat + (n - 3) * 0.0004, s.centre_lng, s.id, $1, 'nearby'
+        FROM street s, generate_series(1, 5) AS n
+        """,
+        now,
+    )
+    await db.execute(
+        """
+        INSERT INTO offer (owner, street, kind, title, description, category, starts_at, created_at, updated_at)
+        SELECT r.id, r.street, t.value->>'kind', t.value->>'title', t.value->>'description', t.value->>'category',
+               CASE WHEN t.value->>'kind' = 'time' THEN $3::timestamptz + interval '2 days' END,
+               $3::timestamptz - (g % 60) * interval '1 day', $3
+        FROM generate_series(1, $1) AS g
+        JOIN resident r ON r.id = 1 + (g * 7919) % (SELECT count(*) FROM resident)
+        JOIN jsonb_array_elements($4::jsonb) WITH ORDINALITY AS t(value, n) ON t.n = 1 + (g * 31) % $2
+        """,
+        OFFERS, len(texts), now, json.dumps(texts),
+    )
+    for table in ("offer", "resident", "street"):
+        await db.execute(f"ANALYZE {table}")
+
+
+async def post_ask(title: str, *, help_kind: str = "borrow", category: str = "tools", description: str = "") -> int:
+    street = await db.fetchval("SELECT id FROM street WHERE name = 'Street 465'")  # in the middle of the grid
+    owner = await db.fetchval("SELECT id FROM resident WHERE street = $1 ORDER BY id LIMIT 1", street)
+    return await db.fetchval(
+        """
+        INSERT INTO ask (owner, street, title, description, category, help_kind, expires_at, created_at, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id
+        """,
+        owner, street, title, description, category, help_kind, clock.now() + timedelta(days=30), clock.now(),
+    )
+
+
+async def plans(ask_id: int) -> list[str]:
+    ask = await queries.ask_subject(ask_id)
+    kinds = rules.offer_kinds_for(ask.kind)
+    args = await queries.candidate_args(ask, kinds=kinds, vocab=await queries.vocabulary(),
+                                        category_kinds=[k for k in kinds if rules.category_alone_counts(ask.kind, k)])
+    out = []
+    for query in (queries.OFFER_CANDIDATES, queries.OFFER_TITLE_CANDIDATES):
+        rows = await db.fetch("EXPLAIN " + query.sql, *query.args(args))
+        out.append("\n".join(r[0] for r in rows))
+    return out
+
+
+async def test_candidate_queries_use_the_street_and_text_indexes_never_a_scan_of_offers():
+    await build_city()
+    asks = [
+        await post_ask("Can anyone lend me a ladder?", description="To clear the gutters."),
+        await post_ask("Someone to cut back my hedge", help_kind="skill", category="garden"),
+        await post_ask("Strimer", category="garden"),  # misspelt: the trigram source
+    ]
+    for ask_id in asks:
+        for plan in await plans(ask_id):
+            assert "Seq Scan on offer" not in plan, plan
+            assert "Index Scan" in plan or "Bitmap Index Scan" in plan, plan
+
+    timings = []
+    for ask_id in asks * 3:
+        started = time.perf_counter()
+        ranking = await queries.rank_offers_for_ask(ask_id)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert ranking.top
+    print(f"\nmatching an ask against {OFFERS} offers on {STREETS} streets: "
+          f"median {statistics.median(timings):.1f} ms, slowest {max(timings):.1f} ms")
+
+
+async def test_matching_a_new_offer_uses_the_ask_indexes():
+    await build_city()
+    asks = evaluate.load()["asks"]
+    await db.execute(
+        """
+        INSERT INTO ask (owner, street, title, description, category, help_kind, expires_at, created_at, updated_at)
+        SELECT r.id, r.street, t.value->>'title', t.value->>'description', t.value->>'category', t.value->>'help_kind',
+               $3::timestamptz + interval '30 days', $3, $3
+        FROM generate_series(1, $1) AS g
+        JOIN resident r ON r.id = 1 + (g * 7919) % (SELECT count(*) FROM resident)
+        JOIN jsonb_array_elements($4::jsonb) WITH ORDINALITY AS t(value, n) ON t.n = 1 + (g * 31) % $2
+        """,
+        OFFERS // 4, len(asks), clock.now(), json.dumps(asks),
+    )
+    await db.execute("ANALYZE ask")
+    offer_id = await db.fetchval("SELECT id FROM offer WHERE title = 'Extending ladder' ORDER BY id LIMIT 1")
+    offer = await queries.offer_subject(offer_id)
+    kinds = rules.help_kinds_for(offer.kind)
+    args = await queries.candidate_args(offer, kinds=kinds, category_kinds=[], vocab=await queries.vocabulary())
+    for query in (queries.ASK_CANDIDATES, queries.ASK_TITLE_CANDIDATES):
+        rows = await db.fetch("EXPLAIN " + query.sql, *query.args(args))
+        plan = "\n".join(r[0] for r in rows)
+        assert "Seq Scan on ask" not in plan and "Seq Scan on offer" not in plan, plan
+    assert (await queries.rank_asks_for_offer(offer_id)).top
