@@ -15,6 +15,7 @@ from datetime import timedelta
 from streetshare import clock, db, jobs, ratelimit
 from streetshare.exchanges import service as exchanges
 from streetshare.jobs import queue as job_queue
+from streetshare.matching import service as matching  # noqa: F401 (registers the match_ask / match_offer jobs)
 from streetshare.notifications import service as notifications
 from streetshare.settings import Settings
 
