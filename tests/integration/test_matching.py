@@ -82,7 +82,7 @@ async def test_hedge_ask_sees_the_neighbours_trimmer_and_garden_help_ranked_with
     assert [m.score for m in found] == sorted((m.score for m in found), reverse=True)
     by_offer = {m.offer_id: m for m in found}
     assert by_offer[trimmer].reasons == ["both mention hedge", "cut back ≈ trimmer", "Garden",
-                                         "to borrow, if you'd rather do it yourself", "about 100 m away"]
+                                         "to borrow and do it yourself", "about 100 m away"]
     assert by_offer[garden].reasons == ["cut back ≈ prune", "Garden", "about 200 m away"]
 
 
@@ -435,3 +435,21 @@ async def test_matching_is_requested_as_a_job_and_runs_in_the_worker(alice, bob,
 async def test_only_asks_and_offers_can_be_matched():
     with pytest.raises(ValueError):
         await service.request_matching("exchange", 1)
+
+
+async def test_pausing_and_resuming_an_offer_does_not_tell_anyone_twice(alice, bob):
+    street = await elm(alice, bob)
+    lend = await offer(bob, street, "Ladder")
+    await service.match_offer(lend)
+    await db.execute("UPDATE offer SET status = 'paused' WHERE id = $1", lend)
+    await service.match_offer(lend)
+    await db.execute("UPDATE offer SET status = 'active' WHERE id = $1", lend)
+    await service.match_offer(lend)
+    assert await notifications(alice) == []  # no ask yet
+    ladder = await ask(alice, street, "Ladder")
+    await service.match_ask(ladder)
+    await db.execute("UPDATE offer SET status = 'paused' WHERE id = $1", lend)
+    await service.match_offer(lend)
+    await db.execute("UPDATE offer SET status = 'active' WHERE id = $1", lend)
+    await service.match_offer(lend)
+    assert len(await notifications(alice)) == 1 and len(await notifications(bob)) == 1

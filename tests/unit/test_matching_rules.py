@@ -209,7 +209,7 @@ def test_a_tool_for_a_job_is_suggested_as_do_it_yourself():
     assert found is not None and found.parts["kind"] == 0.0
     texts = [r.text for r in rules.reasons(found, words={}, category_label="Garden", distance_text="about 100 m away")]
     assert "cut back ≈ trimmer" in texts
-    assert "to borrow, if you'd rather do it yourself" in texts
+    assert "to borrow and do it yourself" in texts
 
 
 def test_the_providers_record_is_a_reason():

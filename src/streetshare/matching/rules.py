@@ -513,7 +513,7 @@ def reasons(
     if result.parts["category"]:
         out.append(Reason("category", category_label))
     if result.parts["kind"] == 0.0:
-        out.append(Reason("kind", "to borrow, if you'd rather do it yourself"))
+        out.append(Reason("kind", "to borrow and do it yourself"))
     if distance_text:
         out.append(Reason("distance", distance_text))
     completed = result.pair.completed

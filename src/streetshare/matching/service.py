@@ -54,7 +54,8 @@ async def match_ask(ask_id: int, *, notify: bool = True) -> list[Stored]:
     async with db.transaction():
         ranking = await queries.rank_offers_for_ask(ask_id)
         stored = await _store(ranking.top)
-        await _forget_stale("ask", ask_id, ranking.qualified)
+        if ranking.subject is not None and ranking.subject.live:
+            await _forget_stale("ask", ask_id, ranking.qualified)
         if notify:
             await _tell(stored)
     return stored
@@ -65,7 +66,8 @@ async def match_offer(offer_id: int, *, notify: bool = True) -> list[Stored]:
     async with db.transaction():
         ranking = await queries.rank_asks_for_offer(offer_id)
         stored = await _store(ranking.top)
-        await _forget_stale("offer", offer_id, ranking.qualified)
+        if ranking.subject is not None and ranking.subject.live:
+            await _forget_stale("offer", offer_id, ranking.qualified)
         if notify:
             await _tell(stored)
     return stored
@@ -94,7 +96,9 @@ async def _store(ranked: Sequence[queries.Ranked]) -> list[Stored]:
 
 
 async def _forget_stale(kind: str, item_id: int, qualified: frozenset[int]) -> None:
-    """Remove this item's matches that no longer qualify, unless someone dismissed them (that is kept)."""
+    """Remove this (live) item's matches that no longer qualify, unless someone dismissed them (that is
+    kept). A closed or paused item keeps its matches: the lists hide them, and a resumed offer's
+    neighbours are not told twice."""
     column, other = ("ask", "offer") if kind == "ask" else ("offer", "ask")
     await db.execute(
         f"""
