@@ -41,7 +41,7 @@ from bench import words
 
 log = logging.getLogger("bench")
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 PASSWORD = "bench-password-2026"
 EMAIL_DOMAIN = "bench.streetshare.test"
 
@@ -219,16 +219,37 @@ def plan_city(size: Size, seed: int, now: datetime) -> City:
     return city
 
 
+STREETS_PER_AREA = 50
+AREA_SPREAD_KM = 1.4  # standard deviation of street centres around an area's centre
+CITY_STREETS = 2_000
+
+
+def _street_layout(seed: int) -> list[tuple[str, float, float]]:
+    """Where the full city's 2,000 streets are: 50 around each neighbourhood centre."""
+    rng = Random(f"{seed}:layout")
+    layout = []
+    for i in range(CITY_STREETS):
+        area, alat, alng = words.AREAS[i % len(words.AREAS)]
+        km_n, km_e = rng.gauss(0, AREA_SPREAD_KM), rng.gauss(0, AREA_SPREAD_KM)
+        layout.append((area, alat + km_n / 111.2, alng + km_e / (111.2 * math.cos(math.radians(alat)))))
+    return layout
+
+
 def _plan_streets(city: City) -> None:
+    """A smaller city is the part of the full city nearest Leeds city centre (a town cut out of the
+    same geography), so its streets have about as many neighbours within a mile as the city's: the
+    sizes then differ only in how much else is in the tables."""
     rng = Random(f"{city.seed}:streets")
     n = city.size.streets
+    layout = _street_layout(city.seed)
+    if n < len(layout):
+        _, clat, clng = words.AREAS[0]
+        layout = sorted(layout, key=lambda p: (p[1] - clat) ** 2 + ((p[2] - clng) * math.cos(math.radians(clat))) ** 2)
+    layout = layout[:n]
     created = sorted(city.now - int(rng.uniform(90, 3 * 365) * DAY) for _ in range(n))
     used: set[tuple[str, str]] = set()
     for i in range(n):
-        area, alat, alng = words.AREAS[0] if i == 0 else rng.choice(words.AREAS)
-        km_n, km_e = rng.gauss(0, 1.4), rng.gauss(0, 1.4)
-        lat = alat + km_n / 111.2
-        lng = alng + km_e / (111.2 * math.cos(math.radians(alat)))
+        area, lat, lng = layout[i]
         for _ in range(20):
             name = f"{rng.choice(words.STREET_STEMS)} {rng.choice(words.STREET_TYPES)}"
             if (area, name) not in used:

@@ -186,6 +186,9 @@ def _size_section(size: str, result: dict[str, Any]) -> list[str]:
     out.append(f"Generated with seed {gen['seed']} (reference time {gen['now']}) in {seconds['total']:.0f} s "
                f"(plan {seconds.get('plan', 0):.0f} s, COPY {seconds.get('copy', 0):.0f} s, indexes "
                f"{seconds.get('indexes', 0):.0f} s, VACUUM ANALYZE {seconds.get('vacuum_analyze', 0):.0f} s): {counts}.")
+    if result.get("neighbouring_streets") is not None:
+        out.append(f"The sampled residents' streets have {result['neighbouring_streets']} other streets within a mile "
+                   "on average (the feed of a resident who looks \"nearby\" covers them too).")
     if gen.get("skipped"):
         out.append("Not generated (no table yet): " + ", ".join(f"{t}" for t in gen["skipped"]) + ".")
     loads = [e["median"].get("load_average") for e in result["scenarios"].values() if e.get("median")]

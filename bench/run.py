@@ -187,6 +187,10 @@ async def make_sample(conn: asyncpg.Connection, people: int, seed: int) -> Sampl
                WHERE c.street = $1 ORDER BY c.appointed_at, c.id LIMIT 1""", busiest["street"])
         if coordinator:
             s.busiest = (busiest["street"], user(coordinator["resident"], coordinator["street"]))
+    s.neighbours = float(await conn.fetchval(
+        """SELECT avg((SELECT count(*) FROM street n WHERE n.id <> s.id AND earth_distance(
+               ll_to_earth(s.centre_lat, s.centre_lng), ll_to_earth(n.centre_lat, n.centre_lng)) <= 1609))
+           FROM street s WHERE s.id = ANY($1::int[])""", [u.street for u in s.users]) or 0)
     s.signin_offset = secrets.randbelow(1_000_000)
     return s
 
@@ -513,6 +517,7 @@ async def run_bench(args: argparse.Namespace, database_url: str, metadata: dict[
         "command": "uv run python -m bench.run " + " ".join(args.argv),
         "machine": measure.machine(),
         "postgres": pg_version,
+        "neighbouring_streets": round(sample.neighbours, 1),
         "settings": {"duration_s": args.duration, "repeats": args.repeats, "warmup_s": args.warmup,
                      "connections": args.connections, "threads": args.threads, "workers": args.workers,
                      "people": args.people},

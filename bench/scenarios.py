@@ -52,6 +52,7 @@ class Sample:
     residents: int = 0  # residents in the city (sign-in uses resident<n>@...)
     csrf: str = ""  # a CSRF cookie/token pair for the sign-in form
     signin_offset: int = 0
+    neighbours: float = 0.0  # mean number of streets within a mile of the sampled residents' streets
 
 
 @dataclass(frozen=True)
