@@ -286,3 +286,11 @@ async def test_coordinator_endpoints_are_in_the_openapi_schema(client):
     for path in ("/api/v1/streets/{street_id}/activity", "/api/v1/streets/{street_id}/reports",
                  "/api/v1/streets/{street_id}/coordinators", "/api/v1/streets/{street_id}/invites", "/api/v1/reports"):
         assert path in paths, path
+
+
+async def test_a_neighbour_types_the_flyers_code_in_any_case(client):
+    assert "Join your street with a code" in (await client.get("/join")).text
+    typed = await client.get("/join?code=k7mq-3xpt", follow_redirects=False)
+    assert typed.status_code == 303 and typed.headers["location"] == "/join/K7MQ3XPT"
+    short = await client.get("/join?code=abc")
+    assert short.status_code == 422 and 'id="f-code-error"' in short.text

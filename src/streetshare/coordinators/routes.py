@@ -30,7 +30,7 @@ STATE_WORDS = {
     "requested": "Requested", "accepted": "Accepted", "handed_over": "Handed over", "returned": "Returned",
     "completed": "Completed", "declined": "Declined", "cancelled": "Cancelled", "expired": "Expired",
 }
-KIND_WORDS = {"lend": "To lend", "give": "To give", "skill": "Skills", "time": "Time"}
+KIND_WORDS = {"lend": "Lend", "give": "Give", "skill": "Skill", "time": "Time"}
 EXCHANGE_COLOURS = ("#1f6f5c", "#c2581b")
 ITEM_COLOURS = ("#2d5e9e", "#8a5a00")
 
@@ -185,7 +185,8 @@ async def flyer_page(request: Request, street_id: FromPath[int], code: FromQuery
         return page("coordinators/flyer_missing.html", street=street, asked=bool(code))
     url = rules.invite_url(settings_of(request).base_url, invite.code)
     return page("coordinators/flyer.html", street=street, invite=invite, url=url, qr=flyer.qr_data_url(url),
-                display_url=url.split("://", 1)[-1])
+                display_url=url.split("://", 1)[-1],
+                type_url=rules.invite_url(settings_of(request).base_url, "").rstrip("/").split("://", 1)[-1])
 
 
 @post("/streets/{street_id:int}/flyer", guards=[requires_resident])
@@ -193,6 +194,17 @@ async def flyer_invite(request: Request, street_id: FromPath[int]) -> Redirect:
     """Make a long-lived invite without a use limit for flyers, then show the flyer."""
     created = await service.create_invite(street_id, acting=current(request).id, days=rules.FLYER_INVITE_DAYS)
     return Redirect(path=f"/streets/{street_id}/flyer?code={created.code}", status_code=303)
+
+
+@get("/join")
+async def type_code(code: FromQuery[str | None] = None) -> Template | Redirect:
+    """The short code from a flyer, typed by hand (any case, spaces or dashes): on to the invite."""
+    if code is None:
+        return page("coordinators/join_code.html", errors={}, values={})
+    typed = rules.normalise_code(code)
+    if len(typed) != rules.CODE_LENGTH:
+        return form_page("coordinators/join_code.html", errors={"code": rules.CODE_HELP}, values={"code": code})
+    return Redirect(path=f"/join/{typed}", status_code=303)
 
 
 @get("/streets/{street_id:int}/export.csv", guards=[requires_resident])
@@ -227,7 +239,7 @@ async def save_preferences(request: Request) -> Response:
 web_router = Router(
     path="/",
     route_handlers=[coordinate, dashboard, members, appoint, met_in_person, unmark_met, step_down, invites,
-                    create_invite, revoke_invite, flyer_page, flyer_invite, export_csv, preferences_form,
+                    create_invite, revoke_invite, flyer_page, flyer_invite, type_code, export_csv, preferences_form,
                     save_preferences],
     include_in_schema=False,
 )

@@ -120,6 +120,9 @@ INVITE_USES_MAX = 1000
 FLYER_INVITE_DAYS = 90
 
 
+CODE_HELP = "The code on the flyer has 8 letters and numbers, for example K7MQ3XPT."
+
+
 def new_invite_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
