@@ -264,3 +264,19 @@ async def test_dashboard_costs_the_same_number_of_queries_however_busy_the_stree
     assert big.exchanges_started > small.exchanges_started
     assert len(big.unmet_asks) == 0  # every ask was helped
     assert big.overdue_count == 32
+
+
+async def test_median_time_from_an_ask_to_its_first_match_and_first_offer_of_help(carol, alice, bob, elm):
+    await place_resident(alice, elm)
+    await place_resident(bob, elm)
+    ask = await history_ask(bob, elm, created_at=NOW - timedelta(days=10))
+    offer = await history_offer(alice, elm, created_at=NOW - timedelta(days=20))
+    other = await history_offer(carol, elm, created_at=NOW - timedelta(days=20))
+    for offer_id, hours in ((offer, 2), (other, 30)):
+        await db.execute("INSERT INTO match (ask, offer, score, created_at, updated_at) VALUES ($1, $2, 1, $3, $3)",
+                         ask, offer_id, NOW - timedelta(days=10) + timedelta(hours=hours))
+    await history_exchange(provider=alice, recipient=bob, ask=ask, kind="skill", state="requested",
+                           requested_at=NOW - timedelta(days=9))
+    a = await _activity(elm.id)
+    assert a.median_ask_to_first_match_s == pytest.approx(2 * 3600)
+    assert a.median_ask_to_first_exchange_s == pytest.approx(24 * 3600)

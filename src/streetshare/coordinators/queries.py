@@ -159,6 +159,7 @@ class Activity:
     exchanges_by_state: dict[str, int] = field(default_factory=dict)
     overdue_count: int = 0
     median_ask_to_first_exchange_s: float | None = None
+    median_ask_to_first_match_s: float | None = None
     median_request_to_completion_s: float | None = None
     series: list[WeekRow] = field(default_factory=list)
     unmet_asks: list[rules.UnmetAsk] = field(default_factory=list)
@@ -230,7 +231,8 @@ async def _counts(found: Activity) -> None:
 
 
 # One statement reads the street's exchanges once ($1 street, $2 since, $3 now, $4 'week' or 'month',
-# $5 today, $6 how many sharers): counts by state, medians, overdue, the chart's series, top sharers.
+# $5 today, $6 how many sharers): counts by state, medians (ask to first match, to first offer of help,
+# request to completion), overdue, the chart's series, top sharers.
 EXCHANGE_FIGURES_SQL = f"""
 WITH se AS MATERIALIZED ({STREET_EXCHANGES}),
 buckets AS (
@@ -257,6 +259,11 @@ SELECT
             FROM ask a JOIN exchange e ON e.ask = a.id
             WHERE a.street = $1 AND a.created_at >= $2
             GROUP BY a.id) f) AS median_first_exchange_s,
+  (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_at - created_at))
+      FROM (SELECT a.created_at, min(m.created_at) AS first_at
+            FROM ask a JOIN match m ON m.ask = a.id
+            WHERE a.street = $1 AND a.created_at >= $2
+            GROUP BY a.id) f) AS median_first_match_s,
   (SELECT json_agg(json_build_array(to_char(b.starts, 'YYYY-MM-DD'), coalesce(s.n, 0), coalesce(c.n, 0),
                                     coalesce(o.n, 0), coalesce(a.n, 0)) ORDER BY b.starts)::text
       FROM buckets b
@@ -285,6 +292,7 @@ async def _exchange_figures(found: Activity) -> None:
     found.exchanges_by_state = {state: by_state.get(state, 0) for state in EXCHANGE_STATES}
     found.median_request_to_completion_s = row["median_completion_s"]
     found.median_ask_to_first_exchange_s = row["median_first_exchange_s"]
+    found.median_ask_to_first_match_s = row["median_first_match_s"]
     found.overdue_count = row["overdue"]
     found.series = [WeekRow(date.fromisoformat(d), *counts) for d, *counts in json.loads(row["series"] or "[]")]
     found.top_sharers = [Sharer(*sharer) for sharer in json.loads(row["sharers"])]

@@ -65,6 +65,7 @@ def dashboard_context(activity: queries.Activity, base_url: str) -> dict:
         "item_chart": charts.bar_chart(
             "chart-items", f"New offers and asks each {per}", charts.describe(items, period_words), labels, items),
         "completion_rate": activity.completion_rate,
+        "median_match": rules.describe_duration(activity.median_ask_to_first_match_s),
         "median_first": rules.describe_duration(activity.median_ask_to_first_exchange_s),
         "median_completion": rules.describe_duration(activity.median_request_to_completion_s),
         "unmet": [(ask, rules.waited(ask.created_at, activity.now)) for ask in activity.unmet_asks],
@@ -285,6 +286,7 @@ class ActivityOut(msgspec.Struct):
     new_asks: int
     exchanges_by_state: dict[str, int]
     completion_rate: int | None
+    median_ask_to_first_match_s: float | None
     median_ask_to_first_exchange_s: float | None
     median_request_to_completion_s: float | None
     overdue: int
@@ -307,6 +309,7 @@ async def api_activity(request: Request, street_id: FromPath[int], period: FromQ
         street={"id": street.id, "name": street.name}, period=a.period, since=a.since, members=a.members,
         new_members=a.new_members, offers_by_kind=a.offers_by_kind, new_offers=a.new_offers, open_asks=a.open_asks,
         new_asks=a.new_asks, exchanges_by_state=a.exchanges_by_state, completion_rate=a.completion_rate,
+        median_ask_to_first_match_s=a.median_ask_to_first_match_s,
         median_ask_to_first_exchange_s=a.median_ask_to_first_exchange_s,
         median_request_to_completion_s=a.median_request_to_completion_s, overdue=a.overdue_count,
         overdue_loans=[OverdueOut(o.exchange_id, o.title, o.lender, o.borrower, o.due_back.isoformat(), o.days_overdue)
