@@ -15,12 +15,16 @@ from litestar.static_files import create_static_files_router
 
 from streetshare import db, worker
 from streetshare.accounts import routes as accounts_routes
+from streetshare.asks import routes as asks_routes
 from streetshare.coordinators import routes as coordinators_routes
 from streetshare.exchanges import routes as exchanges_routes
+from streetshare.feed import routes as feed_routes
 from streetshare.moderation import routes as moderation_routes
 from streetshare.notifications import routes as notifications_routes
+from streetshare.offers import routes as offers_routes
 from streetshare.places import routes as places_routes
 from streetshare.paths import STATIC_DIR
+from streetshare.photos import routes as photos_routes
 from streetshare.settings import Settings
 from streetshare.web import health, home
 from streetshare.web.auth import AuthMiddleware
@@ -50,7 +54,9 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
 
     api = Router(path="/api/v1", route_handlers=[*accounts_routes.api_handlers, *coordinators_routes.api_handlers,
                                                  *moderation_routes.api_handlers, *places_routes.api_handlers,
-                                                 *notifications_routes.api_handlers, *exchanges_routes.api_handlers], tags=["api"])
+                                                 *notifications_routes.api_handlers, *exchanges_routes.api_handlers,
+                                                 *offers_routes.api_handlers, *asks_routes.api_handlers,
+                                                 *feed_routes.api_handlers], tags=["api"])
     static = create_static_files_router(
         path="/static",
         directories=[STATIC_DIR],
@@ -68,6 +74,10 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
             places_routes.web_router,
             exchanges_routes.web_router,
             notifications_routes.web_router,
+            offers_routes.web_router,
+            asks_routes.web_router,
+            feed_routes.web_router,
+            photos_routes.media_router,
             api,
             static,
         ],

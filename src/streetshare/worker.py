@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from streetshare import clock, db, jobs, ratelimit
+from streetshare.asks import service as asks
 from streetshare.exchanges import service as exchanges
 from streetshare.jobs import queue as job_queue
 from streetshare.matching import service as matching  # noqa: F401 (registers the match_ask / match_offer jobs)
@@ -44,6 +45,7 @@ UPKEEP: list[Task] = [purge_expired_tokens, purge_old_password_resets, purge_rat
 UPKEEP += [job_queue.fail_abandoned, job_queue.purge_finished, notifications.schedule_daily_digests,
            notifications.send_loan_reminders]
 UPKEEP += [exchanges.expire_stale_requests]
+UPKEEP += [asks.expire_due_asks, asks.remind_expiring_asks]
 
 
 async def run_upkeep(tasks: list[Task] | None = None) -> dict[str, int]:

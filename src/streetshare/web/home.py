@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 from litestar import Request, get
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Template
 
 from streetshare import mail
+from streetshare.feed import routes as feed
 from streetshare.places import queries as places
 from streetshare.web.pages import page, settings_of
 
 
 @get("/", name="home")
-async def home(request: Request) -> Template | Redirect:
+async def home(request: Request, type: FromQuery[str | None] = None, kind: FromQuery[str | None] = None,
+               category: FromQuery[str | None] = None, q: FromQuery[str | None] = None,
+               cursor: FromQuery[str | None] = None) -> Template | Redirect:
     street = await places.home_street(request.user.id) if request.user else None
     if request.user and street is None:  # nothing to show yet: find their street first
         return Redirect(path="/streets/nearby" if await places.has_home(request.user.id) else "/places/home",
                         status_code=303)
+    if request.user:  # the street feed, with its filters, search and "More"
+        return page("home.html", street=street, **await feed.feed_context(
+            request.user.id, type=type, kind=kind, category=category, q=q, cursor=cursor))
     return page("home.html", street=street)
 
 

@@ -1,0 +1,321 @@
+"""The street feed and search: newest offers and asks a resident may see, one query per page.
+
+Scope (who sees what), used by every read path (feed, search, detail pages, photos, the API):
+- the resident's home street, plus, when they look "nearby", the neighbouring streets
+  (places.queries.street_scope), whose items show only when the item allows it
+  (neighbours_may_see);
+- never an item of a resident who blocked the viewer or whom the viewer blocked, or of an
+  account that is no longer active; never a hidden item (the owner still sees their own).
+
+Speed: the page is one query. For each street in scope, a LATERAL subquery walks the partial
+index offer_feed / ask_feed (street, created_at DESC, id DESC) from the cursor and stops after
+a page; the few rows left are merged, joined to their owner, street and first photo. So the cost
+depends on the page size and the number of streets in scope, not on the size of the tables.
+
+Privacy: the distance shown is computed in PostgreSQL from the viewer's home to the owner's
+home and rounded here (approx_distance_m); no coordinates are selected.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from streetshare import clock, db
+from streetshare.asks.rules import HELP_KIND_FOR, HELP_KINDS, OFFER_KIND_FOR
+from streetshare.offers.rules import CATEGORIES, KINDS
+from streetshare.photos.storage import media_url
+from streetshare.places.privacy import approx_distance_m
+from streetshare.places.queries import StreetScope, street_scope
+
+PAGE_SIZE = 20
+TYPES = ("offer", "ask")
+# At the same created_at, offers come before asks; within a type, higher ids first.
+RANK = {"offer": 2, "ask": 1}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+async def scope_of(resident_id: int) -> StreetScope:
+    """(home street id or None, neighbouring street ids the resident looks at)."""
+    return await street_scope(resident_id)
+
+
+def in_scope_sql(alias: str, *, viewer: str, home: str, neighbours: str) -> str:
+    """SQL: row `alias` (an offer or ask) is in the viewer's scope, or is the viewer's own.
+
+    `viewer`, `home` and `neighbours` are SQL expressions (parameters: $1, $2, $3::int[]).
+    Callers add the status rule (which statuses others may open).
+    """
+    return f"""(
+        {alias}.owner = {viewer}
+        OR (
+            {alias}.hidden_at IS NULL
+            AND ({alias}.street = {home} OR ({alias}.neighbours_may_see AND {alias}.street = ANY({neighbours})))
+            AND NOT EXISTS (SELECT 1 FROM resident_block b WHERE b.blocker = {alias}.owner AND b.blocked = {viewer})
+            AND NOT EXISTS (SELECT 1 FROM resident_block b WHERE b.blocker = {viewer} AND b.blocked = {alias}.owner)
+            AND EXISTS (SELECT 1 FROM resident ow WHERE ow.id = {alias}.owner AND ow.is_active)
+        )
+    )"""
+
+
+# ---------------------------------------------------------------- filters and the cursor
+
+
+@dataclass(frozen=True)
+class Filters:
+    type: str | None = None  # offer / ask
+    kind: str | None = None  # an offer kind or an ask's help kind (each shows its counterpart)
+    category: str | None = None
+    q: str | None = None
+
+    @classmethod
+    def parse(cls, *, type: str | None = None, kind: str | None = None, category: str | None = None,
+              q: str | None = None) -> "Filters":
+        """Unknown values are dropped (a filter nobody offers is no filter)."""
+        query = " ".join((q or "").split())[:100] or None
+        return cls(
+            type=type if type in TYPES else None,
+            kind=kind if kind in KINDS or kind in HELP_KINDS else None,
+            category=category if category in CATEGORIES else None,
+            q=query,
+        )
+
+    @property
+    def offer_kind(self) -> str | None:
+        return OFFER_KIND_FOR.get(self.kind, self.kind) if self.kind else None
+
+    @property
+    def ask_kind(self) -> str | None:
+        return HELP_KIND_FOR.get(self.kind, self.kind) if self.kind else None
+
+    @property
+    def active(self) -> bool:
+        return any((self.type, self.kind, self.category, self.q))
+
+    def query_items(self) -> dict[str, str]:
+        return {k: v for k, v in (("type", self.type), ("kind", self.kind), ("category", self.category),
+                                  ("q", self.q)) if v}
+
+
+@dataclass(frozen=True)
+class Cursor:
+    created_at: datetime
+    rank: int
+    id: int
+
+    def encode(self) -> str:
+        micros = (self.created_at - _EPOCH) // timedelta(microseconds=1)
+        raw = f"{micros}.{self.rank}.{self.id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str | None) -> "Cursor | None":
+        """The cursor, or None when there is none or it is not one of ours."""
+        if not text or len(text) > 80:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+            micros, rank, item_id = (int(part) for part in raw.split("."))
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return None
+        if rank not in RANK.values() or item_id < 1 or not 0 <= micros < 2**62:
+            return None
+        return cls(_EPOCH + timedelta(microseconds=micros), rank, item_id)
+
+    def bound_for(self, type_: str) -> int:
+        """The id bound for one type, so that (created_at, id) < (at, bound) means 'after the cursor'."""
+        rank = RANK[type_]
+        if rank < self.rank:  # this type comes after the cursor's type at the same moment
+            return 2**31
+        if rank > self.rank:
+            return 0
+        return self.id
+
+
+# ---------------------------------------------------------------- the page
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    type: str
+    id: int
+    title: str
+    kind: str | None  # offers
+    help_kind: str | None  # asks
+    category: str
+    owner_id: int
+    owner_name: str
+    street_id: int
+    street_name: str
+    distance_m: int | None  # rounded to 100 m; None when either home is unknown
+    created_at: datetime
+    thumb_url: str | None
+    slots: int | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    loan_days: int | None = None
+    needed_by: object = None
+
+    @property
+    def url(self) -> str:
+        return f"/{self.type}s/{self.id}"
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORIES.get(self.category, self.category)
+
+    @property
+    def kind_label(self) -> str:
+        if self.type == "offer":
+            return KINDS.get(self.kind or "", "")
+        return HELP_KINDS.get(self.help_kind or "", "")
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    items: list[FeedItem]
+    next: Cursor | None
+    has_street: bool
+
+    @property
+    def next_cursor(self) -> str | None:
+        return self.next.encode() if self.next else None
+
+
+_NAMES = ("viewer", "streets", "home", "at", "offer_bound", "ask_bound", "offer_kind", "ask_kind",
+          "category", "q", "now", "limit", "with_offers", "with_asks")
+_P = {name: f"${i}" for i, name in enumerate(_NAMES, start=1)}
+
+_BLOCKS_AND_OWNER = """
+          AND NOT EXISTS (SELECT 1 FROM resident_block b WHERE b.blocker = {a}.owner AND b.blocked = {viewer})
+          AND NOT EXISTS (SELECT 1 FROM resident_block b WHERE b.blocker = {viewer} AND b.blocked = {a}.owner)
+          AND EXISTS (SELECT 1 FROM resident ow WHERE ow.id = {a}.owner AND ow.is_active)"""
+
+_SEARCH = "({q}::text IS NULL OR {a}.search @@ websearch_to_tsquery('english', {q}) OR {a}.title %> {q})"
+
+FEED_SQL = ("""
+WITH page AS (
+    SELECT * FROM (
+        (
+        SELECT 'offer'::text AS type, o.id, o.owner, o.street, o.title, o.kind, NULL::text AS help_kind,
+               o.category, o.created_at, o.slots, o.starts_at, o.ends_at, o.loan_days, NULL::date AS needed_by
+        FROM unnest(CASE WHEN {with_offers}::bool THEN {streets}::int[] ELSE '{{}}'::int[] END) AS sc(street)
+        CROSS JOIN LATERAL (
+            SELECT o.* FROM offer o
+            WHERE o.street = sc.street AND o.status = 'active' AND o.hidden_at IS NULL
+              AND (o.street = {home}::int OR o.neighbours_may_see)
+              AND (o.created_at, o.id) < ({at}::timestamptz, {offer_bound}::bigint)
+              AND ({offer_kind}::text IS NULL OR o.kind = {offer_kind})
+              AND ({category}::text IS NULL OR o.category = {category})
+              AND """ + _SEARCH.replace("{a}", "o") + """
+              AND (o.kind <> 'time'
+                   OR coalesce(o.ends_at, o.starts_at + interval '1 day', 'infinity') > {now}::timestamptz)"""
+    + _BLOCKS_AND_OWNER.replace("{a}", "o") + """
+            ORDER BY o.created_at DESC, o.id DESC
+            LIMIT {limit}::int
+        ) o
+        )
+        UNION ALL
+        (
+        SELECT 'ask'::text AS type, a.id, a.owner, a.street, a.title, NULL::text AS kind, a.help_kind,
+               a.category, a.created_at, NULL::int, NULL::timestamptz, NULL::timestamptz, NULL::int, a.needed_by
+        FROM unnest(CASE WHEN {with_asks}::bool THEN {streets}::int[] ELSE '{{}}'::int[] END) AS sc(street)
+        CROSS JOIN LATERAL (
+            SELECT a.* FROM ask a
+            WHERE a.street = sc.street AND a.status = 'open' AND a.hidden_at IS NULL
+              AND (a.street = {home}::int OR a.neighbours_may_see)
+              AND (a.created_at, a.id) < ({at}::timestamptz, {ask_bound}::bigint)
+              AND ({ask_kind}::text IS NULL OR a.help_kind = {ask_kind})
+              AND ({category}::text IS NULL OR a.category = {category})
+              AND """ + _SEARCH.replace("{a}", "a") + """
+              AND a.expires_at > {now}::timestamptz"""
+    + _BLOCKS_AND_OWNER.replace("{a}", "a") + """
+            ORDER BY a.created_at DESC, a.id DESC
+            LIMIT {limit}::int
+        ) a
+        )
+    ) items
+    ORDER BY created_at DESC, (CASE type WHEN 'offer' THEN 2 ELSE 1 END) DESC, id DESC
+    LIMIT {limit}::int
+)
+SELECT p.*, ow.display_name AS owner_name, s.name AS street_name,
+       earth_distance(ll_to_earth(me.home_lat, me.home_lng), ll_to_earth(ow.home_lat, ow.home_lng)) AS distance,
+       coalesce(po.id, pa.id) AS photo_id, coalesce(po.sha256, pa.sha256) AS photo_sha
+FROM page p
+JOIN resident ow ON ow.id = p.owner
+JOIN street s ON s.id = p.street
+LEFT JOIN resident me ON me.id = {viewer}::int
+LEFT JOIN LATERAL (
+    SELECT f.id, f.sha256 FROM photo f WHERE p.type = 'offer' AND f.offer = p.id ORDER BY f.position LIMIT 1
+) po ON true
+LEFT JOIN LATERAL (
+    SELECT f.id, f.sha256 FROM photo f WHERE p.type = 'ask' AND f.ask = p.id ORDER BY f.position LIMIT 1
+) pa ON true
+ORDER BY p.created_at DESC, (CASE p.type WHEN 'offer' THEN 2 ELSE 1 END) DESC, p.id DESC
+""").format(**_P)
+
+_FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def feed_args(viewer_id: int, scope: StreetScope, filters: Filters, cursor: Cursor | None, *,
+              limit: int = PAGE_SIZE, now: datetime | None = None) -> list:
+    """FEED_SQL's parameters, in order (the EXPLAIN test uses them too)."""
+    streets = [] if scope.home_street_id is None else [scope.home_street_id, *scope.neighbour_ids]
+    values = {
+        "viewer": viewer_id,
+        "streets": streets,
+        "home": scope.home_street_id,
+        "at": cursor.created_at if cursor else _FAR_FUTURE,
+        "offer_bound": cursor.bound_for("offer") if cursor else 2**31,
+        "ask_bound": cursor.bound_for("ask") if cursor else 2**31,
+        "offer_kind": filters.offer_kind,
+        "ask_kind": filters.ask_kind,
+        "category": filters.category,
+        "q": filters.q,
+        "now": now or clock.now(),
+        "limit": limit + 1,  # one more than shown: is there a next page?
+        "with_offers": filters.type in (None, "offer"),
+        "with_asks": filters.type in (None, "ask"),
+    }
+    return [values[name] for name in _NAMES]
+
+
+async def feed_page(viewer_id: int, filters: Filters | None = None, cursor: Cursor | None = None, *,
+                    limit: int = PAGE_SIZE) -> FeedPage:
+    """A page of the viewer's feed, newest first, after `cursor`."""
+    filters = filters or Filters()
+    scope = await scope_of(viewer_id)
+    if scope.home_street_id is None:
+        return FeedPage(items=[], next=None, has_street=False)
+    rows = await db.fetch(FEED_SQL, *feed_args(viewer_id, scope, filters, cursor, limit=limit))
+    items = [_item(row) for row in rows[:limit]]
+    following = None
+    if len(rows) > limit:
+        last = items[-1]
+        following = Cursor(last.created_at, RANK[last.type], last.id)
+    return FeedPage(items=items, next=following, has_street=True)
+
+
+def _item(row) -> FeedItem:
+    return FeedItem(
+        type=row["type"],
+        id=row["id"],
+        title=row["title"],
+        kind=row["kind"],
+        help_kind=row["help_kind"],
+        category=row["category"],
+        owner_id=row["owner"],
+        owner_name=row["owner_name"],
+        street_id=row["street"],
+        street_name=row["street_name"],
+        distance_m=None if row["distance"] is None else approx_distance_m(row["distance"]),
+        created_at=row["created_at"],
+        thumb_url=media_url(row["photo_id"], row["photo_sha"], "thumb") if row["photo_id"] else None,
+        slots=row["slots"],
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        loan_days=row["loan_days"],
+        needed_by=row["needed_by"],
+    )
