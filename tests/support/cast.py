@@ -264,6 +264,7 @@ async def quick_resident(name: str, *, email: str | None = None, password: str =
     )
     return Person(id=resident_id, display_name=name, email=email, password=password)
 
+
 # ---------------------------------------------------------------- offers and asks (through their services)
 async def make_offer(person: Person, *, kind: str = "lend", title: str = "Ladder to lend", category: str = "tools",
                      **fields) -> int:
