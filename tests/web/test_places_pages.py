@@ -427,3 +427,11 @@ async def test_too_many_address_lookups_are_refused_kindly(client, alice, monkey
     assert response.status_code == 429
     assert "a lot of address lookups" in response.text and "Use your location instead" in response.text
     assert not await queries.has_home(alice.id)
+
+
+async def test_move_page_for_a_street_too_far_away_is_refused(client, dave):
+    elm = await make_street("Elm Street", ELM_STREET)
+    await place_resident(dave, await make_street("Park Row", LEEDS))
+    await sign_in(client, dave)
+    response = await client.get(f"/streets/{elm.id}/move")
+    assert response.status_code == 403 and "Elm Street" not in response.text

@@ -223,6 +223,10 @@ async def street_name(street_id: int) -> str | None:
     return await db.fetchval("SELECT name FROM street WHERE id = $1", street_id)
 
 
+async def street_radius(street_id: int) -> int | None:
+    return await db.fetchval("SELECT radius_m FROM street WHERE id = $1", street_id)
+
+
 async def home_street(resident_id: int) -> HomeStreet | None:
     """The resident's home street ({id, name}), or None."""
     row = await db.fetchrow(

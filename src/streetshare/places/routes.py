@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 
 from streetshare import clock, ratelimit
-from streetshare.errors import Conflict, Invalid, NotFound, TooManyAttempts
+from streetshare.errors import Conflict, Invalid, NotAllowed, NotFound, TooManyAttempts
 from streetshare.places import queries, rules, service
 from streetshare.places.cache import app_geocoder
 from streetshare.places.privacy import describe_distance
@@ -270,6 +270,11 @@ async def move_form(request: Request, street_id: FromPath[int]) -> Template | Re
     own = await _own_home(me.id)
     if own.street_id == street_id:
         return Redirect(path=f"/streets/{street_id}", status_code=303)
+    distance = await queries.home_distance_to_street(me.id, street_id)
+    if distance is None:
+        raise NotAllowed(service.NO_HOME_TO_JOIN)
+    if not rules.may_join_directly(distance, await queries.street_radius(street_id) or 0):
+        raise NotAllowed(service.TOO_FAR_TO_JOIN)
     return page("places/move.html", errors={}, values={"items": rules.BRING}, street_id=street_id, street_name=name,
                 home=own, open_items=await queries.open_items(me.id), action=f"/streets/{street_id}/join")
 

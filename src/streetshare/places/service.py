@@ -172,8 +172,7 @@ async def join_street(*, acting: int, street_id: int, items: str = rules.BRING) 
     distance = await queries.home_distance_to_street(acting, street_id)
     if distance is None:
         raise NotAllowed(NO_HOME_TO_JOIN)
-    radius = await db.fetchval("SELECT radius_m FROM street WHERE id = $1", street_id)
-    if not rules.may_join_directly(distance, radius):
+    if not rules.may_join_directly(distance, await queries.street_radius(street_id) or 0):
         raise NotAllowed(TOO_FAR_TO_JOIN)
     async with db.transaction():
         moved = await _move(acting, street_id, items)
