@@ -129,20 +129,35 @@ def _is_pool_reset(query: str) -> bool:
     return query.strip().rstrip(";").strip().lower() in POOL_RESET
 
 
-async def quiesce(tree: ProcessTree, log_file: Path | None = None, *, timeout: float = 120) -> None:
-    """Wait until the server has finished what was in flight when the load stopped: its CPU use stays
-    under 5% of a core and its request log stops growing for a quarter of a second."""
+def open_connections(port: int) -> int:
+    """Server-side TCP connections on `port` that are not yet closed (a request still being answered
+    keeps its socket, even after the client has gone). Reads /proc/net/tcp*, which is cheap."""
+    count = 0
+    suffix = f":{port:04X}"
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 3 and fields[1].endswith(suffix) and fields[3] not in ("0A", "06"):  # LISTEN, TIME_WAIT
+                count += 1
+    return count
+
+
+async def quiesce(tree: ProcessTree, port: int, *, timeout: float = 120) -> None:
+    """Wait until the server has finished what was in flight when the load stopped: no connection
+    left open on its port, and its CPU use under 5% of a core for a quarter of a second."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     cpu = tree.cpu_seconds()
-    size = log_file.stat().st_size if log_file else 0
     while loop.time() < deadline:
         await asyncio.sleep(0.25)
         now_cpu = tree.cpu_seconds()
-        now_size = log_file.stat().st_size if log_file else 0
-        if now_cpu - cpu < 0.0125 and now_size == size:
+        if now_cpu - cpu < 0.0125 and open_connections(port) == 0:
             return
-        cpu, size = now_cpu, now_size
+        cpu = now_cpu
 
 
 @dataclass
@@ -227,9 +242,11 @@ async def run_wrk(url: str, script: Path, *, duration: int, connections: int, th
     )
 
 
-def count_statuses(log_file: Path, start: int) -> tuple[dict[int, int], int, int, int]:
-    """Since byte offset `start` of the app's JSON log: response statuses, error lines, workers that died
-    (uvicorn replaces a worker that misses its health check), and the new offset."""
+def count_statuses(log_file: Path, start: int, requests: set[tuple[str, str]] | None = None
+                   ) -> tuple[dict[int, int], int, int, int]:
+    """Since byte offset `start` of the app's JSON log: response statuses (of the given (method, path)
+    requests only, when given), error lines, workers that died (uvicorn replaces a worker that misses
+    its health check), and the new offset."""
     statuses: dict[int, int] = {}
     errors = 0
     died = 0
@@ -244,6 +261,8 @@ def count_statuses(log_file: Path, start: int) -> tuple[dict[int, int], int, int
         except ValueError:
             continue
         if entry.get("message") == "request":
+            if requests is not None and (entry.get("method"), entry.get("path")) not in requests:
+                continue
             status = int(entry.get("status", 0))
             statuses[status] = statuses.get(status, 0) + 1
         elif entry.get("level") in ("error", "critical"):

@@ -24,9 +24,13 @@ def load(results_dir: Path) -> dict[str, dict[str, Any]]:
     return found
 
 
+FINDINGS = Path(__file__).parent / "findings.md"
+
+
 def write(doc: Path, results_dir: Path) -> None:
     doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text(render(load(results_dir)))
+    findings = FINDINGS.read_text() if FINDINGS.exists() else ""
+    doc.write_text(render(load(results_dir), findings))
 
 
 def _num(value: Any, digits: int = 1) -> str:
@@ -136,7 +140,7 @@ def _verdict(verdicts: list[bool], *, complete: bool) -> str:
     return "pass" if complete else "pass so far (not all measured)"
 
 
-def render(results: dict[str, dict[str, Any]]) -> str:
+def render(results: dict[str, dict[str, Any]], findings: str = "") -> str:
     out: list[str] = ["# Performance", ""]
     out.append(
         "Streetshare measured at city scale against the framework's own floor (issue 8). Produced by "
@@ -174,6 +178,8 @@ def render(results: dict[str, dict[str, Any]]) -> str:
     if len(results) == 2:
         out += _scale_section(results)
     out += _slow_section(results)
+    if findings.strip():
+        out += [findings.strip(), ""]
     out += _method_section()
     return "\n".join(out) + "\n"
 

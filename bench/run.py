@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import json
 import logging
 import os
@@ -78,6 +79,20 @@ def server_env(database_url: str, port: int, workers: int) -> dict[str, str]:
     return env
 
 
+_STARTED: list["Server"] = []
+
+
+def _stop_started(*_: object) -> None:
+    for server in list(_STARTED):
+        server.stop()
+
+
+def _on_signal(signum: int, _frame: object) -> None:
+    """Ctrl-C or a TERM: stop the servers this run started, then leave."""
+    _stop_started()
+    raise SystemExit(128 + signum)
+
+
 @dataclass
 class Server:
     name: str
@@ -97,7 +112,9 @@ class Server:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=PROJECT_DIR,
                                    start_new_session=True)
         out.close()
-        return cls(name, process, port, log_file)
+        server = cls(name, process, port, log_file)
+        _STARTED.append(server)
+        return server
 
     async def wait_ready(self, path: str, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
@@ -233,7 +250,7 @@ async def preflight(app: Server, scenario: Scenario, template: str | None, sampl
         return Plan(scenario, "not built yet", detail="no route: " + " or ".join(scenario.candidates))
     requests = scenario.build(sample, template, 99)
     if not requests:
-        return Plan(scenario, "no data", template, "nothing in the generated city to ask for")
+        return Plan(scenario, "no data", template, scenario.no_data_hint)
     count = 2 if scenario.key in SIGNIN_KEYS else probes
     step = max(1, len(requests) // count)
     sizes, wires, failures, verified = [], [], [], 0
@@ -350,11 +367,12 @@ async def load_once(server: Server, tree: measure.ProcessTree, meters: Meters, r
         result = await measure.run_wrk(server.url, script, duration=duration, connections=args.connections,
                                        threads=args.threads)
         # Requests still in flight when wrk stopped finish now, inside this measurement, not the next one.
-        await measure.quiesce(tree, server.log_file if is_app else None)
+        await measure.quiesce(tree, server.port)
     cpu_app, cpu_pg = tree.cpu_seconds() - cpu_app, meters.postgres.cpu_seconds() - cpu_pg
     statements = await meters.statements.totals()
     if is_app:
-        statuses, error_lines, died, log_offset = measure.count_statuses(server.log_file, log_offset)
+        own = {(method, path.split("?")[0]) for method, path, _, _ in requests}
+        statuses, error_lines, died, log_offset = measure.count_statuses(server.log_file, log_offset, own)
     else:
         statuses, error_lines, died = {}, 0, 0
     # Costs are shared over every request the server finished (wrk's count misses the ones in flight at the end).
@@ -550,6 +568,9 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian/Ubuntu: apt-get install -y wrk)")
+    atexit.register(_stop_started)
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
 
     _, url, metadata = prepare_database(args.size, seed=args.seed, regenerate=args.regenerate)
     results = asyncio.run(run_bench(args, url, metadata))

@@ -66,6 +66,7 @@ class Scenario:
     expected: int = 200
     verify: Callable[[Sample, Request, str], bool] | None = None
     not_built_hint: str = ""
+    no_data_hint: str = "nothing in the generated city to ask for"
 
 
 def _fill(template: str, value: object) -> str:
@@ -181,7 +182,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("offer", "Offer page", "web", ("/offers/{}",), _offer),
     Scenario("exchange", "Exchange page", "web", ("/exchanges/{}",), _exchange),
     Scenario("dashboard", "Coordinator dashboard", "web", DASHBOARDS, _dashboard),
-    Scenario("dashboard_busiest", "Coordinator dashboard, busiest street", "web", DASHBOARDS, _busy_dashboard),
+    Scenario("dashboard_busiest", "Coordinator dashboard, busiest street", "web", DASHBOARDS, _busy_dashboard,
+             no_data_hint="city size only (its oldest street has 2,000 residents and 50,000 exchanges)"),
     Scenario("street", "Street page", "web", ("/streets/{}",), _street),
     Scenario("notifications", "Notifications", "web", ("/notifications",), _feed),
     Scenario("signin_form", "Sign-in form (GET)", "web", ("/signin",), _signin_form),
