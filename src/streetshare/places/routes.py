@@ -22,7 +22,7 @@ from streetshare.places.service import AddressProblem, AmbiguousAddress
 from streetshare.web.auth import current, requires_resident
 from streetshare.web.errors import json_error
 from streetshare.web.forms import form_data, keep, safe_next
-from streetshare.web.pages import form_page, page, settings_of
+from streetshare.web.pages import page, settings_of
 
 # Address lookups per resident (each may reach the geocoding service, shared by everyone).
 ADDRESS_LOOKUPS = dict(limit=30, window_s=3600)
