@@ -104,7 +104,7 @@ async def explain(ask_id: int) -> str:
 
     kinds = rules.offer_kinds_for(ask.kind)
     args = await queries.candidate_args(ask, kinds=kinds, category_kinds=[k for k in kinds if rules.category_alone_counts(ask.kind, k)],
-                                        vocab=await queries.vocabulary())
+                                        vocab=await queries.vocabulary(), title_words_only=True)
     rows = await db.fetch("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + queries.OFFER_CANDIDATES.sql, *queries.OFFER_CANDIDATES.args(args))
     return "\n".join(r[0] for r in rows)
 
@@ -158,7 +158,7 @@ async def main() -> None:
         print(await explain(ask_id))
         timings = await measure(args.runs, args.seed)
         print(f"matching a new ask against {count} offers: median {statistics.median(timings):.1f} ms, "
-              f"slowest {max(timings):.1f} ms over {len(timings)} asks")
+              f"fastest {min(timings):.1f} ms, slowest {max(timings):.1f} ms over {len(timings)} asks")
     finally:
         await db.close_pool()
 

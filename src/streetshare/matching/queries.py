@@ -346,13 +346,20 @@ class Ranking:
 
 
 async def candidate_args(subject: Subject, *, kinds: Sequence[str], category_kinds: Sequence[str],
-                         vocab: rules.Vocabulary) -> dict | None:
-    """The candidate queries' parameters for this subject, or None when its owner sees no street."""
+                         vocab: rules.Vocabulary, title_words_only: bool = False) -> dict | None:
+    """The candidate queries' parameters for this subject, or None when its owner sees no street.
+
+    With `title_words_only` (an ask looking for offers), the words searched for are the title's:
+    an offer that meets only the ask's description can't reach MIN_COVERAGE (rules.py), and leaving
+    those words out keeps the full-text index scan small."""
     home, neighbours = await street_scope(subject.owner)
     if home is None:
         return None
     doc = subject.doc()
-    terms = rules.query_terms(rules.concepts(doc, vocab), vocab)
+    found = rules.concepts(doc, vocab)
+    if title_words_only and any(c.in_title for c in found):
+        found = [c for c in found if c.in_title]
+    terms = rules.query_terms(found, vocab)
     title_words = [
         word for lexeme, word in sorted(subject.words.items())
         if doc.in_title(lexeme) and lexeme not in vocab.stop and len(word) >= TITLE_WORD_MIN and word.isalpha()
@@ -385,7 +392,7 @@ async def rank_offers_for_ask(ask_id: int, *, limit: int = TOP_N) -> Ranking:
         return Ranking(ask, [], frozenset())
     kinds = rules.offer_kinds_for(ask.kind)
     category_kinds = [k for k in kinds if rules.category_alone_counts(ask.kind, k)]
-    args = await candidate_args(ask, kinds=kinds, category_kinds=category_kinds, vocab=vocab)
+    args = await candidate_args(ask, kinds=kinds, category_kinds=category_kinds, vocab=vocab, title_words_only=True)
     if args is None:
         return Ranking(ask, [], frozenset())
     rows = await _candidates("offer", args)

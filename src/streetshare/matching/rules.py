@@ -276,15 +276,25 @@ class Hit:
 def doers(lexeme: str) -> set[str]:
     """The tool or person that does what a verb says, and back: trim <-> trimmer, cut <-> cutter,
     mow <-> mower, prune <-> pruner, clean <-> cleaner ("cut back my hedge" and a hedge trimmer)."""
-    if len(lexeme) < 3:
+    if len(lexeme) < 3 or not lexeme.isalpha():
         return set()
-    found = {lexeme + "er", lexeme + "r", lexeme + lexeme[-1] + "er"}
+    found = set()
+    if lexeme.endswith("e"):
+        found.add(lexeme + "r")
+    else:
+        found.add(lexeme + "er")
+        if lexeme[-1] not in _VOWELS + "wxy" and lexeme[-2] in _VOWELS and lexeme[-3] not in _VOWELS:
+            found.add(lexeme + lexeme[-1] + "er")
     if lexeme.endswith("er") and len(lexeme) > 4:
-        found |= {lexeme[:-2], lexeme[:-1]}
-        if lexeme[-3] == lexeme[-4]:
-            found.add(lexeme[:-3])
+        base = lexeme[:-2]
+        found |= {base, base + "e"}
+        if base[-1] == base[-2]:
+            found.add(base[:-1])
     found.discard(lexeme)
     return found
+
+
+_VOWELS = "aeiou"
 
 
 def find(concept: Concept, other: Doc, vocab: Vocabulary) -> Hit | None:
@@ -358,15 +368,18 @@ def _as_doer(concept: Concept, lexemes: Sequence[str], other: Doc) -> Hit | None
 
 
 def query_terms(found: Iterable[Concept], vocab: Vocabulary) -> list[str]:
-    """tsquery operands for a text's concepts: each plain word, and every phrase of each synonym group.
-    OR'ed together they find the candidates on the other side (GIN index on `search`)."""
+    """tsquery operands for a text's concepts: each plain word, and every phrase of each synonym group,
+    with the doers of single words (trim: trimmer). OR'ed together they find the candidates on the
+    other side (GIN index on `search`)."""
     terms: list[str] = []
     for concept in found:
         if concept.lexeme is not None:
-            terms.append(_quote(concept.lexeme))
+            terms += [_quote(concept.lexeme), *(_quote(d) for d in sorted(doers(concept.lexeme)))]
         elif concept.group is not None:
             for phrase in vocab.groups[concept.group]:
                 terms.append(_phrase_query(phrase))
+                if len(phrase.parts) == 1:
+                    terms += [_quote(d) for d in sorted(doers(phrase.parts[0][0]))]
     return list(dict.fromkeys(terms))
 
 
