@@ -323,3 +323,23 @@ async def test_a_reset_for_a_deactivated_resident_creates_nothing():
     await db.execute("UPDATE resident SET is_active = false WHERE id = $1", carol.id)
 
     assert await service.create_password_reset(carol.email) is None
+
+
+# ---------------------------------------------------------------- text PostgreSQL cannot store
+
+
+async def test_signing_in_with_a_nul_in_the_email_is_the_usual_wrong_credentials(alice):
+    with pytest.raises(Invalid) as refused:
+        await service.authenticate(email="alice\x00@example.org", password=PASSWORD)
+
+    assert refused.value.message == service.WRONG_CREDENTIALS
+
+
+async def test_a_reset_for_an_email_with_a_nul_creates_nothing(alice):
+    assert await service.create_password_reset("alice@example.org\x00") is None
+
+
+async def test_a_token_label_keeps_only_printable_characters(alice):
+    await service.start_session(alice.id, kind="api", label="my\x00 phone\n", days=None)
+
+    assert await db.fetchval("SELECT label FROM auth_token") == "my phone"

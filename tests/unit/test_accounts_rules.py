@@ -96,3 +96,21 @@ def test_password_equal_to_the_email_is_refused_whatever_its_case(password):
 
 def test_password_that_merely_contains_the_email_is_accepted():
     assert password_error("alice@example.org and more", email="alice@example.org") is None
+
+
+@pytest.mark.parametrize("email", ["a\x00b@example.org", "alice@exam\x00ple.org", "al\x07ice@example.org",
+                                   "alice@example.org\x00"])
+def test_email_with_control_characters_is_refused(email):
+    assert email_error(email) is not None
+
+
+@pytest.mark.parametrize("name", ["Ali\x00ce", "Alice\nBob", "Alice\tSmith", "Alice\x1b[31m", "Al\u202eice",
+                                  "\u2066Alice\u2069"])
+def test_names_with_control_or_direction_override_characters_are_refused(name):
+    """They cannot be stored (NUL), break email headers (newlines), or disguise a name (bidi overrides)."""
+    assert display_name_error(name) == "Please use just letters, numbers, spaces and punctuation in your name."
+
+
+@pytest.mark.parametrize("name", ["Zoë 🌻", "👩‍👩‍👧 The Patels", "محمد", "李雷"])
+def test_names_in_any_script_and_with_emoji_are_accepted(name):
+    assert display_name_error(name) is None

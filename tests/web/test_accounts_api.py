@@ -159,3 +159,24 @@ async def test_the_openapi_schema_describes_only_the_api(client):
     paths = (await client.get("/schema/openapi.json")).json()["paths"]
 
     assert [p for p in paths if not p.startswith("/api/v1/")] == []
+
+
+async def test_asking_for_a_token_with_a_nul_in_the_email_is_the_usual_422(client, alice):
+    response = await client.post("/api/v1/auth/token", json={"email": "alice\u0000@example.org", "password": PASSWORD})
+
+    assert response.status_code == 422
+
+
+async def test_signing_up_with_a_nul_in_the_name_is_a_422_on_that_field(client):
+    response = await client.post("/api/v1/auth/signup", json={"email": "alice@example.org", "password": PASSWORD,
+                                                               "display_name": "Ali\u0000ce"})
+
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["display_name"]
+
+
+async def test_a_token_label_with_odd_characters_is_cleaned_not_a_500(client, alice):
+    response = await client.post("/api/v1/auth/token", json={"email": alice.email, "password": PASSWORD,
+                                                              "label": "my\u0000 phone"})
+
+    assert response.status_code == 200

@@ -251,3 +251,48 @@ async def test_api_with_a_bad_token_is_json_401(client, alice, header):
 
     assert response.status_code == 401
     assert response.json() == {"detail": "Please sign in."}
+
+
+async def test_api_401_says_how_to_authenticate(client):
+    response = await client.get("/api/v1/me")
+
+    assert response.headers["www-authenticate"] == 'Bearer realm="streetshare"'
+
+
+# ---------------------------------------------------------------- text PostgreSQL cannot store
+
+
+@get("/test-only/store-text", include_in_schema=False)
+async def store_text() -> str:
+    from streetshare import db
+
+    return await db.fetchval("SELECT $1::text", "a\x00b")
+
+
+@get("/api/v1/test-only/store-text")
+async def api_store_text() -> str:
+    from streetshare import db
+
+    return await db.fetchval("SELECT $1::text", "a\x00b")
+
+
+@pytest.fixture
+async def storing(settings):
+    app = create_app(settings, manage_pool=False)
+    app.register(store_text)
+    app.register(api_store_text)
+    async with app_client(settings, app=app) as c:
+        yield c
+
+
+async def test_text_with_a_nul_character_that_reaches_the_database_is_a_400_page_not_a_500(storing):
+    response = await storing.get("/test-only/store-text")
+
+    assert_site_page(response, 400, "That request didn&#39;t make sense")
+
+
+async def test_text_with_a_nul_character_that_reaches_the_database_is_a_json_400(storing):
+    response = await storing.get("/api/v1/test-only/store-text")
+
+    assert response.status_code == 400
+    assert "character" in response.json()["detail"]

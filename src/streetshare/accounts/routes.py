@@ -25,9 +25,14 @@ SIGNUP_IP_LIMIT = dict(limit=10, window_s=60 * 60)
 RESET_IP_LIMIT = dict(limit=10, window_s=60 * 60)
 
 
+def email_key(email: str) -> str:
+    """The email as a rate-limit bucket key: normalised, printable characters only (a NUL cannot be stored)."""
+    return "".join(ch for ch in email.strip().lower() if ch.isprintable())[:120]
+
+
 async def signin_limits(request: Request, email: str) -> None:
     await ratelimit.hit(f"signin-ip:{client_ip(request)}", **SIGNIN_IP_LIMIT)
-    await ratelimit.hit(f"signin-email:{email.strip().lower()[:120]}", **SIGNIN_LIMIT)
+    await ratelimit.hit(f"signin-email:{email_key(email)}", **SIGNIN_LIMIT)
 
 
 # ---------------------------------------------------------------- web pages
@@ -135,7 +140,7 @@ async def forgot(request: Request) -> Template:
         return form_page("accounts/forgot.html", errors={"email": message}, values=keep(data, "email"), sent=False)
     try:
         await ratelimit.hit(f"reset-ip:{client_ip(request)}", **RESET_IP_LIMIT)
-        await ratelimit.hit(f"reset-email:{email.strip().lower()[:120]}", limit=3, window_s=3600)
+        await ratelimit.hit(f"reset-email:{email_key(email)}", limit=3, window_s=3600)
     except TooManyAttempts as exc:
         return form_page("accounts/forgot.html", errors={"form": exc.message}, values=keep(data, "email"), sent=False,
                          status_code=429)

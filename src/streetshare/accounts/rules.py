@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 200
+
+
+# Bidirectional overrides and isolates: they can make a name read as something else.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def has_control_characters(text: str) -> bool:
+    """Control characters (NUL, newlines, escapes...) or bidi overrides: PostgreSQL cannot store NUL,
+    newlines break email headers, and overrides disguise text."""
+    return any(unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS for ch in text)
 
 
 def normalise_email(email: str) -> str:
@@ -17,7 +28,7 @@ def email_error(email: str) -> str | None:
     email = normalise_email(email)
     if not email:
         return "Please enter your email address."
-    if len(email) > 254 or not EMAIL_RE.match(email):
+    if len(email) > 254 or not EMAIL_RE.match(email) or has_control_characters(email):
         return "That doesn't look like an email address (it should be like name@example.com)."
     return None
 
@@ -28,6 +39,8 @@ def display_name_error(name: str) -> str | None:
         return "Please tell your neighbours what to call you."
     if len(name) > 60:
         return "Please keep your name to 60 characters or fewer."
+    if has_control_characters(name):
+        return "Please use just letters, numbers, spaces and punctuation in your name."
     if any(ch in name for ch in "<>@") or "://" in name:
         return "Please use just a name, without email addresses or links."
     return None

@@ -59,6 +59,8 @@ async def sign_up(*, email: str, password: str, display_name: str) -> NewResiden
 
 async def authenticate(*, email: str, password: str) -> int:
     """The id of the resident with these credentials; Invalid otherwise (same message either way)."""
+    if rules.email_error(email):  # no account has it (and a NUL in it could not even be looked up)
+        raise Invalid({"password": WRONG_CREDENTIALS}, message=WRONG_CREDENTIALS)
     row = await db.fetchrow(
         "SELECT id, password_hash FROM resident WHERE email = $1 AND is_active", rules.normalise_email(email)
     )
@@ -82,7 +84,7 @@ async def start_session(resident_id: int, *, kind: str = "session", label: str =
         resident_id,
         kind,
         token_hash(token),
-        label[:100],
+        "".join(ch for ch in label if ch.isprintable()).strip()[:100],
         now,
         now + timedelta(days=days) if days else None,
     )
@@ -123,6 +125,8 @@ async def create_password_reset(email: str) -> tuple[NewResident, str] | None:
     The caller sends the email after this returns (outside effects after commit) and tells the
     person the same thing either way, so the form does not reveal who has an account.
     """
+    if rules.email_error(email):
+        return None
     row = await db.fetchrow(
         "SELECT id, display_name, email FROM resident WHERE email = $1 AND is_active", rules.normalise_email(email)
     )

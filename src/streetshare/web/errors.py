@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
+
+import asyncpg
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
@@ -14,6 +16,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from streetshare.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, TooManyAttempts
 from streetshare.web.auth import is_api
+from streetshare.web.forms import safe_next
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +89,10 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
     api = is_api(request.url.path)
     if isinstance(exc, NotAuthorizedException) and not api:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return Redirect(path=f"/signin?next={quote(target, safe='')}", status_code=303)
+        target = _page_to_come_back_to(request)
+        return Redirect(path=f"/signin?next={quote(target, safe='')}" if target else "/signin", status_code=303)
+    if isinstance(exc, NotAuthorizedException) and api:
+        return json_error(status, exc.detail, headers={"WWW-Authenticate": 'Bearer realm="streetshare"'})
     if isinstance(exc, ValidationException) and api:
         return _api_validation(exc)
     if status >= 500:
@@ -98,6 +103,17 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     # CSRF failures and malformed requests get the friendly page, not Litestar's text.
     message = "Your form expired. Please go back, reload the page and try again." if "CSRF" in str(exc.detail) else None
     return _page(request, status, message, exc.headers)
+
+
+def _page_to_come_back_to(request: Request) -> str:
+    """Where to go after signing in: the page itself for a GET; for a form (POST...), the page the
+    form was on (its address only answers POST, so going back to it would be a 405), if it is ours."""
+    if request.method in {"GET", "HEAD"}:
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc:
+        return ""
+    return safe_next(referer.path + (f"?{referer.query}" if referer.query else ""), "")
 
 
 def _api_validation(exc: ValidationException) -> Response:
@@ -122,6 +138,15 @@ def _api_validation(exc: ValidationException) -> Response:
     return json_error(422, "Some fields are missing or invalid.", errors)
 
 
+def unstorable_text_handler(request: Request, exc: asyncpg.exceptions.DataError) -> Response:
+    """Text PostgreSQL cannot store (a NUL character) that got past validation: the request's fault, not ours."""
+    log.warning("request with text the database cannot store: %s", type(exc).__name__)
+    message = "Some text contained a character we can't store (such as a NUL character). Please remove it."
+    if is_api(request.url.path):
+        return json_error(400, message)
+    return _page(request, 400, message)
+
+
 def server_error_handler(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", exc_info=exc)
     if is_api(request.url.path):
@@ -133,5 +158,7 @@ def exception_handlers() -> dict:
     return {
         DomainError: domain_error_handler,
         HTTPException: http_error_handler,
+        asyncpg.exceptions.CharacterNotInRepertoireError: unstorable_text_handler,
+        asyncpg.exceptions.UntranslatableCharacterError: unstorable_text_handler,
         Exception: server_error_handler,
     }
