@@ -19,6 +19,7 @@ from streetshare.asks import routes as asks_routes
 from streetshare.coordinators import routes as coordinators_routes
 from streetshare.exchanges import routes as exchanges_routes
 from streetshare.feed import routes as feed_routes
+from streetshare.matching import routes as matching_routes
 from streetshare.moderation import routes as moderation_routes
 from streetshare.notifications import routes as notifications_routes
 from streetshare.offers import routes as offers_routes
@@ -56,7 +57,7 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
                                                  *moderation_routes.api_handlers, *places_routes.api_handlers,
                                                  *notifications_routes.api_handlers, *exchanges_routes.api_handlers,
                                                  *offers_routes.api_handlers, *asks_routes.api_handlers,
-                                                 *feed_routes.api_handlers], tags=["api"])
+                                                 *feed_routes.api_handlers, *matching_routes.api_handlers], tags=["api"])
     static = create_static_files_router(
         path="/static",
         directories=[STATIC_DIR],
@@ -77,6 +78,7 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
             offers_routes.web_router,
             asks_routes.web_router,
             feed_routes.web_router,
+            matching_routes.web_router,
             photos_routes.media_router,
             api,
             static,
