@@ -236,3 +236,27 @@ async def test_the_matches_endpoints_are_in_the_openapi_schema(api):
     assert "/api/v1/asks/{ask_id}/matches" in paths
     assert "/api/v1/offers/{offer_id}/matches" in paths
     assert "/api/v1/matches/{match_id}/dismiss" in paths
+
+
+# ---------------------------------------------------------------- on the ask and offer pages
+
+
+async def test_the_ask_page_shows_neighbours_who_could_help_when_given_them(alice, ladder_ask, ladder_offer, matched):
+    from streetshare.asks.queries import ask_for_viewer
+    from streetshare.matching.routes import ask_matches_context
+
+    env = make_environment()
+    ask = await ask_for_viewer(ladder_ask, alice.id)
+    html = env.get_template("asks/detail.html").render(
+        ask=ask, errors={}, created=False, csrf_input="", request=None, **await ask_matches_context(ladder_ask, alice.id))
+    assert "Neighbours who could help" in html and "Extending ladder" in html and "Not this one" in html
+    html = env.get_template("asks/detail.html").render(ask=ask, errors={}, created=False, csrf_input="", request=None)
+    assert "Neighbours who could help" not in html  # a page that doesn't pass matches is unchanged
+
+
+async def test_the_offer_page_shows_neighbours_who_need_this_to_its_owner_only(bob, carol, ladder_offer, matched):
+    from streetshare.matching.routes import offer_matches_context
+
+    mine = await offer_matches_context(ladder_offer, bob.id)
+    assert [m.title for m in mine["matches"]] == ["Can anyone lend a ladder?"] and mine["can_act_on_matches"]
+    assert await offer_matches_context(ladder_offer, carol.id) == {}

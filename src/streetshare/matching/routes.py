@@ -36,15 +36,17 @@ async def own_offer_matches(offer_id: int, viewer_id: int) -> list[queries.AskMa
 
 
 async def ask_matches_context(ask_id: int, viewer_id: int) -> dict:
-    """What an ask page passes to the matches macro (call it for an ask the viewer can see)."""
+    """What templates/asks/detail.html needs to show "Neighbours who could help" (for an ask the
+    viewer can see): `page("asks/detail.html", ..., **await ask_matches_context(ask.id, me))`."""
     asker = await queries.ask_owner(ask_id)
     return {"matches": await queries.matches_for_ask(ask_id, viewer_id), "can_act_on_matches": asker == viewer_id}
 
 
 async def offer_matches_context(offer_id: int, viewer_id: int) -> dict:
-    """What an offer page passes to the matches macro: the matches for its owner, nothing for others."""
+    """What templates/offers/detail.html needs to show "Neighbours who need this": for the owner
+    only; for anyone else nothing, so the section isn't shown."""
     if await queries.offer_owner(offer_id) != viewer_id:
-        return {"matches": [], "can_act_on_matches": False}
+        return {}
     return {"matches": await queries.matches_for_offer(offer_id, viewer_id), "can_act_on_matches": True}
 
 
