@@ -814,3 +814,15 @@ async def test_the_worker_expires_stale_requests_as_upkeep(ladder, bob):
     assert done == {"expire_stale_requests": 1}
     assert await state_of(ex) == "expired"
     assert await db.fetchval("SELECT kind FROM notification WHERE exchange = $1 ORDER BY id DESC LIMIT 1", ex) == "declined"
+
+
+async def test_offer_and_ask_pages_learn_about_open_exchanges(ladder, alice, bob, carol, elm):
+    assert await queries.offer_panel(ladder, bob.id) == queries.OfferPanel(None, 0)
+    ex = (await service.request_offer(ladder, acting=bob.id)).id
+    await service.request_offer(ladder, acting=carol.id)
+    assert await queries.offer_panel(ladder, bob.id) == queries.OfferPanel(ex, 0)
+    assert await queries.offer_panel(ladder, alice.id) == queries.OfferPanel(None, 2)
+    ask = await insert_ask(bob, elm)
+    assert await queries.my_open_help(ask, alice.id) is None
+    helped = (await service.offer_help(ask, acting=alice.id)).id
+    assert await queries.my_open_help(ask, alice.id) == helped

@@ -77,6 +77,10 @@ class EventView:
     note: str
     at: datetime
 
+    @property
+    def local_at(self) -> datetime:
+        return self.at.astimezone(rules.LOCAL_TZ)
+
 
 @dataclass(frozen=True, slots=True)
 class MessageView:
@@ -84,6 +88,10 @@ class MessageView:
     author: Party
     text: str
     at: datetime
+
+    @property
+    def local_at(self) -> datetime:
+        return self.at.astimezone(rules.LOCAL_TZ)
 
 
 _VIEW_SQL = """
@@ -281,6 +289,36 @@ async def offer_to_request(offer_id: int, resident_id: int) -> OfferToRequest | 
         status=row["status"], loan_days=row["loan_days"], starts_at=row["starts_at"], ends_at=row["ends_at"],
         places=row["slots"] or 1, places_taken=row["live"], chosen=row["kind"] == "give" and row["live"] > 0,
         my_open_exchange=row["mine"],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OfferPanel:
+    """What an offer's page needs for its exchange button (templates/exchanges/_actions.html)."""
+
+    my_open_exchange: int | None  # the viewer's open request for it: link to it instead of asking again
+    open_requests: int  # for the owner: requests waiting for an answer (0 for anyone else)
+
+
+async def offer_panel(offer_id: int, viewer_id: int) -> OfferPanel:
+    row = await db.fetchrow(
+        """
+        SELECT (SELECT min(e.id) FROM exchange e WHERE e.offer = $1 AND e.recipient = $2
+                  AND e.state IN ('requested', 'accepted', 'handed_over', 'returned')) AS mine,
+               (SELECT count(*) FROM exchange e WHERE e.offer = $1 AND e.provider = $2
+                  AND e.state = 'requested' AND e.started_by = 'recipient') AS waiting
+        """,
+        offer_id, viewer_id,
+    )
+    return OfferPanel(my_open_exchange=row["mine"], open_requests=row["waiting"])
+
+
+async def my_open_help(ask_id: int, viewer_id: int) -> int | None:
+    """The viewer's open offer of help with an ask, if any (an ask's page links to it)."""
+    return await db.fetchval(
+        "SELECT min(id) FROM exchange WHERE ask = $1 AND provider = $2 "
+        "AND state IN ('requested', 'accepted', 'handed_over', 'returned')",
+        ask_id, viewer_id,
     )
 
 
