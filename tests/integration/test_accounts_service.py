@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
+import asyncpg
 import pytest
 from argon2 import PasswordHasher
 
@@ -343,3 +345,25 @@ async def test_a_token_label_keeps_only_printable_characters(alice):
     await service.start_session(alice.id, kind="api", label="my\x00 phone\n", days=None)
 
     assert await db.fetchval("SELECT label FROM auth_token") == "my phone"
+
+
+# ---------------------------------------------------------------- one account per email, held by the database
+
+
+async def test_the_database_refuses_an_email_that_is_not_lower_cased():
+    with pytest.raises(asyncpg.exceptions.CheckViolationError):
+        await db.execute("INSERT INTO resident (email, display_name, password_hash, created_at) "
+                         "VALUES ('Alice@example.org', 'Alice', 'x', now())")
+
+
+async def test_two_sign_ups_racing_for_one_email_make_one_account():
+    async def attempt(email: str):
+        try:
+            return await service.sign_up(email=email, password=PASSWORD, display_name="Alice")
+        except Invalid as exc:
+            return exc
+
+    results = await asyncio.gather(attempt("alice@example.org"), attempt("ALICE@example.org"))
+
+    assert sorted(type(r).__name__ for r in results) == ["Invalid", "NewResident"]
+    assert await residents() == 1
