@@ -223,7 +223,7 @@ end
 
 
 async def run_wrk(url: str, script: Path, *, duration: int, connections: int, threads: int,
-                  timeout_s: int = 5) -> WrkResult:
+                  timeout_s: int = 30) -> WrkResult:
     proc = await asyncio.create_subprocess_exec(
         "wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", f"--timeout={timeout_s}s",
         "-s", str(script), url,

@@ -119,15 +119,16 @@ def targets(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
     figures, verdicts = [], []
     for size, result in results.items():
         errors = sum((e.get("median") or {}).get("errors", 0) for e in result["scenarios"].values())
+        timeouts = sum((e.get("median") or {}).get("timeouts", 0) for e in result["scenarios"].values())
         failing = [k for k, e in result["scenarios"].items() if e.get("status") == "failing"]
         restarts = result.get("worker_restarts", 0)
-        text = f"{size}: {errors} unexpected responses"
+        text = f"{size}: {errors} unexpected responses, {timeouts} requests unanswered after 30 s"
         if failing:
             text += f", failing before load: {', '.join(failing)}"
         if restarts:
             text += f", {restarts} worker restarts"
         figures.append(text)
-        verdicts.append(errors == 0 and not failing and not restarts)
+        verdicts.append(errors == 0 and timeouts == 0 and not failing and not restarts)
     rows.append(("No error responses during the run", "; ".join(figures), _verdict(verdicts, complete=bool(results))))
     return rows
 
@@ -219,7 +220,8 @@ def _size_section(size: str, result: dict[str, Any]) -> list[str]:
         method = "" if entry.get("method", "GET") == "GET" else f"{entry['method']} "
         out.append(
             f"| {entry['title']} | `{method}{path}` | {_num(m['rps'])} | {'1.00' if key == 'floor' else _num(ratio, 2)} "
-            f"| {_num(m['p50_ms'])} | {_num(m['p99_ms'])} | {m['errors']} | {_num(m['app_cpu_ms'], 2)} "
+            f"| {_num(m['p50_ms'])} | {_num(m['p99_ms'])} | {m['errors']}"
+            f"{' (+' + str(m['timeouts']) + ' timed out)' if m.get('timeouts') else ''} | {_num(m['app_cpu_ms'], 2)} "
             f"| {_num(m['pg_cpu_ms'], 2)} | {_num(m['db_ms'], 2)} | {_num(m['queries'], 1)} "
             f"| {_kb(m.get('bytes_per_request'))} | {_num(m['peak_rss_mb'], 0)} |"
         )
@@ -312,7 +314,7 @@ def _method_section() -> list[str]:
         "rendering a Jinja2 page padded to the size of the real feed page, gzip as the app does it, on the same "
         "uvicorn settings and worker count.",
         "- **unexpected**: responses with another status than the page should give (from the app's JSON request "
-        "log) plus socket errors and timeouts (from wrk).",
+        "log) plus connection errors (wrk); requests wrk gave up on (30 s) are reported as timeouts.",
         "- **app CPU / PostgreSQL CPU per request**: user + system CPU of the server's processes (master and "
         "workers) and of every PostgreSQL process during the measurement, divided by the requests served.",
         "- **DB time, queries per request**: pg_stat_statements (reset before each measurement): execution time "

@@ -404,8 +404,9 @@ async def load_once(server: Server, tree: measure.ProcessTree, meters: Meters, r
 
 
 def unexpected(run: dict[str, Any], expected: int) -> int:
-    """Responses that were not what the page should answer: wrk's errors and any other logged status."""
-    socket_errors = sum(v for k, v in run["wrk_errors"].items() if k != "status")
+    """Responses that were not what the page should answer (from the app's log; wrk's >= 400 count for
+    the floor) and connection errors. Timeouts (wrk gave up waiting) are counted apart."""
+    socket_errors = sum(v for k, v in run["wrk_errors"].items() if k in ("connect", "read", "write"))
     logged = sum(n for status, n in run["statuses"].items() if int(status) != expected)
     return socket_errors + (logged if run["statuses"] else run["wrk_errors"]["status"])
 
@@ -423,6 +424,7 @@ def summarise(runs: list[dict[str, Any]], expected: int) -> dict[str, Any]:
         "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
         "requests": sum(r["requests"] for r in runs),
         "errors": sum(unexpected(r, expected) for r in runs),
+        "timeouts": sum(r["wrk_errors"].get("timeout", 0) for r in runs),
         "error_log_lines": sum(r["error_log_lines"] for r in runs),
         "worker_deaths": sum(r.get("worker_deaths", 0) for r in runs),
         "top_statements": max(runs, key=lambda r: r["rps"])["top_statements"] if runs else [],
@@ -505,7 +507,8 @@ async def run_bench(args: argparse.Namespace, database_url: str, metadata: dict[
                     print(f"  {plan.scenario.key:<18} {result['rps']:>8.1f} req/s  p50 {result['p50_ms']:>7.1f} ms  "
                           f"p99 {result['p99_ms']:>7.1f} ms  cpu {result['app_cpu_ms']:>6.2f}+{result['pg_cpu_ms']:.2f} ms"
                           f"  db {result['db_ms']} ms  q {result['queries']}  unexpected "
-                          f"{unexpected(result, plan.scenario.expected)}", flush=True)
+                          f"{unexpected(result, plan.scenario.expected)}  timeouts {result['wrk_errors']['timeout']}",
+                          flush=True)
             feed_user = sample.users[0] if sample.users else None
             weight = await page_weight(app, feed.template if feed and feed.template else "/", feed_user)
             signed_out = await page_weight(app, "/", None)
