@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from streetshare import db
 from streetshare.accounts import service as accounts
+from streetshare.asks.demo import seed_asks
 from streetshare.exchanges.demo import seed_exchanges
+from streetshare.offers.demo import seed_offers
 from streetshare.places.demo import seed_places
 from streetshare.settings import Settings
 from streetshare.coordinators.demo import seed_coordinator_demo
@@ -43,6 +45,8 @@ async def seed(settings: Settings) -> list[DemoAccount]:
     for account in CAST:
         await ensure_resident(account)
     await seed_places(settings)
+    await seed_offers(settings)
+    await seed_asks(settings)
     await seed_exchanges()  # after offers and asks: it plays stories about them
     await seed_coordinator_demo(settings)  # backdated history for Carol's dashboard
     return CAST
