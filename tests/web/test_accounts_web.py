@@ -584,3 +584,40 @@ async def test_behind_a_proxy_a_made_up_forwarded_for_does_not_escape_the_ip_lim
                 browser.cookies.clear()
 
     assert statuses == [303, 303, 429]
+
+
+async def test_the_answer_to_a_reset_request_does_not_wait_for_the_mail_server(settings, smtp_server, alice):
+    """Sending before answering would let anyone time the answer to learn who has an account: the
+    page must be answered first and the mail sent after. Driven as raw ASGI to see the order."""
+    from streetshare.app import create_app
+
+    mail_settings = settings.with_(smtp_host="127.0.0.1", smtp_port=smtp_server.port, smtp_starttls=False)
+    app = create_app(mail_settings, manage_pool=False)
+    async with app_client(mail_settings, app=app) as browser:
+        token = await csrf_token(browser, "/password/forgot")
+        cookie = "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
+    body = f"email={quote(alice.email)}&_csrf_token={token}".encode()
+    mails_when_answered: list[int] = []
+    request_sent = False
+
+    async def receive():
+        nonlocal request_sent
+        if not request_sent:
+            request_sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            assert message["status"] == 200
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            mails_when_answered.append(len(smtp_server.messages))
+
+    await app({"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+               "path": "/password/forgot", "raw_path": b"/password/forgot", "query_string": b"", "root_path": "",
+               "headers": [(b"host", b"testserver.local"), (b"content-type", b"application/x-www-form-urlencoded"),
+                           (b"content-length", str(len(body)).encode()), (b"cookie", cookie.encode())],
+               "client": ("127.0.0.1", 50000), "server": ("testserver.local", 80)}, receive, send)
+
+    assert mails_when_answered == [0]  # answered before the mail went
+    await smtp_server.wait_for(1)  # and the mail still goes

@@ -7,12 +7,14 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, Router, delete, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.params import FromQuery, HeaderParameter, JSONBody
 from litestar.response import Redirect, Template
 
 from streetshare import mail, ratelimit
 from streetshare.accounts import queries, service
 from streetshare.errors import Invalid, TooManyAttempts
+from streetshare.settings import Settings
 from streetshare.web.auth import clear_session_cookie, current, requires_resident, session_token, set_session_cookie
 from streetshare.web.forms import form_data, keep, safe_next
 from streetshare.web.pages import client_ip, form_page, page, settings_of
@@ -144,16 +146,16 @@ async def forgot(request: Request) -> Template:
     except TooManyAttempts as exc:
         return form_page("accounts/forgot.html", errors={"form": exc.message}, values=keep(data, "email"), sent=False,
                          status_code=429)
-    await send_password_reset(request, email)
-    return page("accounts/forgot.html", errors={}, values={}, sent=True)
-
-
-async def send_password_reset(request: Request, email: str) -> None:
-    settings = settings_of(request)
     created = await service.create_password_reset(email)
-    if created is None:
-        return
-    resident, token = created
+    response = page("accounts/forgot.html", errors={}, values={}, sent=True)
+    if created is not None:
+        # After the answer: waiting for the mail server would let anyone time the answer to learn
+        # who has an account (unknown emails get no mail, so they would be answered sooner).
+        response.background = BackgroundTask(send_password_reset, settings_of(request), *created)
+    return response
+
+
+async def send_password_reset(settings: Settings, resident: service.NewResident, token: str) -> None:
     message = mail.render_email(
         "password_reset",
         to=resident.email,
