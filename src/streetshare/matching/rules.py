@@ -16,7 +16,8 @@ THE SCORE (the one place it is defined; `score` below is the formula):
                                in the offer's title counts 1, in its description IN_DESCRIPTION;
                                the ask's description can only add to it (DESCRIPTION_SHARE of the rest)
           + 0.15 * focus       how much of what the offer's title talks about the ask mentions (0..1):
-                               "snakes and ladders board game" is only partly about ladders
+                               "snakes and ladders board game" is only partly about ladders; an
+                               ask is also about its category ("Garden help" suits any Garden ask)
           + 0.05 * title       trigram similarity of the two titles (pg_trgm similarity, 0..1)
           + 0.15 * category    1 when both are in the same category
           + 0.10 * kind        1 when the offer is the kind of thing the ask is for (lend for borrow,
@@ -25,11 +26,13 @@ THE SCORE (the one place it is defined; `score` below is the formula):
           + 0.05 * closeness   1 next door, falling to 0 at 2 km
           + 0.05 * record      the provider's completed exchanges, 1 from 5 on
 
-A pair is a match only with evidence about the need itself: coverage of at least MIN_COVERAGE,
-or, for help (skill and time asks met by skill and time offers), the same category alone
-("garden help on Saturdays" for "someone to cut back my hedge"). And then a score of at least
-MIN_SCORE. The weights and thresholds were chosen on the labelled set in
-tests/data/matching_pairs.json (run `python -m streetshare.matching.evaluate`).
+A pair is a match only with evidence about the need itself: coverage of at least MIN_COVERAGE and
+a score of at least MIN_SCORE; or, for help (skill and time asks met by skill and time offers),
+the same category and a score of at least MIN_SCORE_CATEGORY_ALONE ("garden help on Saturdays"
+for "someone to cut back my hedge"). Words match as written, as synonyms (synonyms.py), as the
+doer of a verb (trim: trimmer) or misspelt (strimer: strimmer), the last two a little less.
+The weights and thresholds were chosen on the labelled set in tests/data/matching_pairs.json
+(run `python -m streetshare.matching.evaluate --verbose`).
 """
 
 from __future__ import annotations
