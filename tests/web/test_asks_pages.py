@@ -133,3 +133,12 @@ async def test_my_offers_and_asks_page_lists_mine_only(client, elm, alice, bob):
     assert page.status_code == 200
     assert "Ladder to lend" in page.text and "Need a drill" in page.text and "Bob&#39;s own ask" not in page.text
     assert "Available" in page.text and "Still needed" in page.text
+
+
+async def test_a_neighbour_can_offer_to_help_and_the_asker_cannot(client, elm, alice, bob):
+    ask_id = await make_ask(alice)
+    await sign_in(client, bob)
+    assert f'href="/asks/{ask_id}/help">I can help' in (await client.get(f"/asks/{ask_id}")).text
+    client.cookies.clear()
+    await sign_in(client, alice)
+    assert f"/asks/{ask_id}/help" not in (await client.get(f"/asks/{ask_id}")).text

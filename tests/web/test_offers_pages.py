@@ -161,3 +161,19 @@ async def test_signed_out_visitor_is_sent_to_sign_in(client, elm, alice):
     offer_id = await make_offer(alice)
     response = await client.get(f"/offers/{offer_id}")
     assert response.status_code == 303 and response.headers["location"].startswith("/signin")
+
+
+async def test_a_neighbour_gets_the_right_request_button_and_the_owner_none(client, elm, alice, bob):
+    ladder = await make_offer(alice, title="Ladder to lend")
+    cot = await make_offer(alice, kind="give", title="Cot to give away", category="children")
+    paused = await make_offer(alice, title="Paused drill")
+    from streetshare.offers import service
+
+    await service.pause_offer(paused, acting=alice.id)
+    await sign_in(client, bob)
+    assert f'href="/offers/{ladder}/request">Ask to borrow' in (await client.get(f"/offers/{ladder}")).text
+    assert f'href="/offers/{cot}/request">I&#39;d like this' in (await client.get(f"/offers/{cot}")).text
+    assert f"/offers/{paused}/request" not in (await client.get(f"/offers/{paused}")).text
+    client.cookies.clear()
+    await sign_in(client, alice)
+    assert f"/offers/{ladder}/request" not in (await client.get(f"/offers/{ladder}")).text

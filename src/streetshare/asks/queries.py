@@ -78,6 +78,11 @@ class AskView:
         return rules.can_edit(self.status, is_owner=self.is_owner)
 
     @property
+    def can_help(self) -> bool:
+        """A neighbour may offer to help: the ask is still open."""
+        return not self.is_owner and self.status == rules.Status.OPEN and not self.hidden
+
+    @property
     def actions(self) -> list[str]:
         return rules.owner_actions(self.status, is_owner=self.is_owner)
 

@@ -94,10 +94,19 @@ async def create_ask(request: Request) -> Response:
     return Redirect(path=f"/asks/{ask_id}?created=1", status_code=303)
 
 
+async def detail_context(ask: queries.AskView) -> dict[str, Any]:
+    """What the ask page shows besides the ask: the viewer's offer of help, and matching offers."""
+    from streetshare.exchanges.queries import my_open_help
+    from streetshare.matching.routes import ask_matches_context
+
+    return {"my_help": await my_open_help(ask.id, ask.viewer_id),
+            **await ask_matches_context(ask.id, ask.viewer_id)}
+
+
 @get("/asks/{ask_id:int}", guards=[requires_resident])
 async def ask_page(request: Request, ask_id: FromPath[int], created: FromQuery[str | None] = None) -> Template:
     ask = await visible_ask(ask_id, current(request).id)
-    return page("asks/detail.html", ask=ask, errors={}, created=bool(created))
+    return page("asks/detail.html", ask=ask, errors={}, created=bool(created), **await detail_context(ask))
 
 
 @get("/asks/{ask_id:int}/edit", guards=[requires_resident])
@@ -140,7 +149,8 @@ async def add_ask_photo(request: Request, ask_id: FromPath[int]) -> Response:
         await service.add_photo(ask_id, acting=me.id, photo=photo, store=store_of(request))
     except Invalid as exc:
         ask = await visible_ask(ask_id, me.id)
-        return page("asks/detail.html", ask=ask, errors=exc.errors, created=False, status_code=422)
+        return page("asks/detail.html", ask=ask, errors=exc.errors, created=False, status_code=422,
+                    **await detail_context(ask))
     return Redirect(path=f"/asks/{ask_id}#photos", status_code=303)
 
 

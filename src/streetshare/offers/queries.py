@@ -91,6 +91,11 @@ class OfferView:
         return rules.can_edit(self.status, is_owner=self.is_owner)
 
     @property
+    def can_request(self) -> bool:
+        """A neighbour may ask for it: it is available and, for a favour, not yet past."""
+        return not self.is_owner and self.status == rules.Status.ACTIVE and not self.hidden and not self.has_passed
+
+    @property
     def actions(self) -> list[str]:
         return rules.owner_actions(self.status, is_owner=self.is_owner)
 

@@ -98,10 +98,19 @@ def photo_chosen(request_files) -> bool:
     return isinstance(upload, UploadFile) and bool(upload.filename)
 
 
+async def detail_context(offer: queries.OfferView) -> dict[str, Any]:
+    """What the offer page shows besides the offer: the exchange button or requests, and matches."""
+    from streetshare.exchanges.queries import offer_panel
+    from streetshare.matching.routes import offer_matches_context
+
+    return {"panel": await offer_panel(offer.id, offer.viewer_id),
+            **await offer_matches_context(offer.id, offer.viewer_id)}
+
+
 @get("/offers/{offer_id:int}", guards=[requires_resident])
 async def offer_page(request: Request, offer_id: FromPath[int], created: FromQuery[str | None] = None) -> Template:
     offer = await visible_offer(offer_id, current(request).id)
-    return page("offers/detail.html", offer=offer, errors={}, created=bool(created))
+    return page("offers/detail.html", offer=offer, errors={}, created=bool(created), **await detail_context(offer))
 
 
 @get("/offers/{offer_id:int}/edit", guards=[requires_resident])
@@ -144,7 +153,8 @@ async def add_offer_photo(request: Request, offer_id: FromPath[int]) -> Response
         await service.add_photo(offer_id, acting=me.id, photo=photo, store=store_of(request))
     except Invalid as exc:
         offer = await visible_offer(offer_id, me.id)
-        return page("offers/detail.html", offer=offer, errors=exc.errors, created=False, status_code=422)
+        return page("offers/detail.html", offer=offer, errors=exc.errors, created=False, status_code=422,
+                    **await detail_context(offer))
     return Redirect(path=f"/offers/{offer_id}#photos", status_code=303)
 
 
