@@ -14,6 +14,8 @@ database connection drops) before the COMMIT a few milliseconds later. The trans
 back, the job's lease runs out, and the retry sends the email a second time. Closing that window
 completely is impossible with SMTP (it has no idempotency key); we keep it to the time between
 the server's "250 OK" and one COMMIT, and prefer an (extremely rare) duplicate to a lost email.
+(The price of the row lock: marking that notification read waits while its email is being sent,
+at most the SMTP timeout.)
 
 Every email names other residents by display name only, carries a plain-text and an HTML part,
 and has one-click unsubscribe (RFC 8058 headers and a link in the body).

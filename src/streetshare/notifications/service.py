@@ -58,7 +58,7 @@ async def notify(
         )
         if who is None:
             raise NotFound("There is no such resident.")
-        choices = queries.json_object(who["choices"]) if who["choices"] is not None else {}
+        choices = queries.json_object(who["choices"])
         delivery = rules.delivery_for(kind, choices, all_email_off=who["all_email_off"]) if who["is_active"] else rules.OFF
         via = rules.email_via(delivery)
         notification_id = await db.fetchval(
