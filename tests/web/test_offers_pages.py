@@ -34,6 +34,7 @@ async def test_resident_offers_a_ladder_and_sees_it_on_their_street(client, elm,
     assert form.status_code == 200
     assert 'type="file"' in form.text and 'capture="environment"' in form.text and 'accept="image/*"' in form.text
     assert 'enctype="multipart/form-data"' in form.text
+    assert 'name="neighbours_may_see" value="1" checked aria-describedby' in form.text  # on by default
     assert "Books &amp; media" in form.text and "DIY help" in form.text
     response = await offer_it(client, LADDER)
     assert response.status_code == 303, response.text

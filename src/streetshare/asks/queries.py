@@ -84,7 +84,9 @@ class AskView:
 
     @property
     def actions(self) -> list[str]:
-        return rules.owner_actions(self.status, is_owner=self.is_owner)
+        """The owner's buttons; renewing an open ask is offered by the nudge once it closes soon."""
+        return [a for a in rules.owner_actions(self.status, is_owner=self.is_owner)
+                if a != rules.Action.RENEW or self.status == rules.Status.EXPIRED]
 
     @property
     def expiring_soon(self) -> bool:
