@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from streetshare import clock, db
+from streetshare.accounts import passwords
 from streetshare.app import create_app
 from streetshare.paths import PROJECT_DIR
 from streetshare.settings import Settings
@@ -23,6 +24,10 @@ from streetshare.settings import Settings
 pytest_plugins = ["support.smtp", "support.cast"]
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+# Still argon2id, at a cost that keeps a thousand sign-ups fast. The live server (e2e) and
+# production use argon2-cffi's recommended parameters.
+passwords.use_parameters(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 def _test_database_url() -> str:

@@ -10,7 +10,7 @@ import asyncpg
 
 from streetshare import clock, db
 from streetshare.accounts import rules
-from streetshare.accounts.passwords import hash_password, needs_rehash, verify_password
+from streetshare.accounts.passwords import hash_password_async, needs_rehash, verify_password_async
 from streetshare.accounts.tokens import new_token, token_hash
 from streetshare.errors import Invalid, NotFound
 
@@ -48,7 +48,7 @@ async def sign_up(*, email: str, password: str, display_name: str) -> NewResiden
             """,
             email,
             display_name.strip(),
-            hash_password(password),
+            await hash_password_async(password),
             clock.now(),
         )
     except asyncpg.UniqueViolationError:
@@ -64,11 +64,11 @@ async def authenticate(*, email: str, password: str) -> int:
     row = await db.fetchrow(
         "SELECT id, password_hash FROM resident WHERE email = $1 AND is_active", rules.normalise_email(email)
     )
-    if not verify_password(row["password_hash"] if row else None, password):
+    if not await verify_password_async(row["password_hash"] if row else None, password):
         raise Invalid({"password": WRONG_CREDENTIALS}, message=WRONG_CREDENTIALS)
     assert row is not None
     if needs_rehash(row["password_hash"]):
-        await db.execute("UPDATE resident SET password_hash = $2 WHERE id = $1", row["id"], hash_password(password))
+        await db.execute("UPDATE resident SET password_hash = $2 WHERE id = $1", row["id"], await hash_password_async(password))
     return row["id"]
 
 
@@ -108,14 +108,14 @@ async def change_password(*, acting: int, current_password: str, new_password: s
     if row is None:
         raise NotFound()
     errors: dict[str, str] = {}
-    if not verify_password(row["password_hash"], current_password):
+    if not await verify_password_async(row["password_hash"], current_password):
         errors["current_password"] = "That isn't your current password."
     if message := rules.password_error(new_password, email=row["email"]):
         errors["new_password"] = message
     if errors:
         raise Invalid(errors)
     async with db.transaction():
-        await db.execute("UPDATE resident SET password_hash = $2 WHERE id = $1", acting, hash_password(new_password))
+        await db.execute("UPDATE resident SET password_hash = $2 WHERE id = $1", acting, await hash_password_async(new_password))
         await end_all_sessions(acting=acting, keep_token_id=keep_token_id)
 
 
@@ -173,7 +173,7 @@ async def reset_password(*, token: str, new_password: str) -> int:
         if message := rules.password_error(new_password, email=email):
             raise Invalid({"new_password": message})
         await db.execute(
-            "UPDATE resident SET password_hash = $2 WHERE id = $1", resident_id, hash_password(new_password)
+            "UPDATE resident SET password_hash = $2 WHERE id = $1", resident_id, await hash_password_async(new_password)
         )
         await db.execute(
             "UPDATE password_reset SET used_at = $2 WHERE resident = $1 AND used_at IS NULL", resident_id, clock.now()
