@@ -146,16 +146,26 @@ def open_connections(port: int) -> int:
     return count
 
 
-async def quiesce(tree: ProcessTree, port: int, *, timeout: float = 120) -> None:
+async def active_queries(conn: asyncpg.Connection, database: str) -> int:
+    """Statements still running in the database (a request whose client has gone may still be querying)."""
+    return await conn.fetchval(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND state <> 'idle' AND pid <> pg_backend_pid()",
+        database,
+    )
+
+
+async def quiesce(tree: ProcessTree, port: int, conn: asyncpg.Connection, database: str, *,
+                  timeout: float = 300) -> None:
     """Wait until the server has finished what was in flight when the load stopped: no connection
-    left open on its port, and its CPU use under 5% of a core for a quarter of a second."""
+    left open on its port, no statement still running in the database, and its CPU use under 5% of
+    a core for a quarter of a second."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     cpu = tree.cpu_seconds()
     while loop.time() < deadline:
         await asyncio.sleep(0.25)
         now_cpu = tree.cpu_seconds()
-        if now_cpu - cpu < 0.0125 and open_connections(port) == 0:
+        if now_cpu - cpu < 0.0125 and open_connections(port) == 0 and await active_queries(conn, database) == 0:
             return
         cpu = now_cpu
 

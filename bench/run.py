@@ -367,7 +367,7 @@ async def load_once(server: Server, tree: measure.ProcessTree, meters: Meters, r
         result = await measure.run_wrk(server.url, script, duration=duration, connections=args.connections,
                                        threads=args.threads)
         # Requests still in flight when wrk stopped finish now, inside this measurement, not the next one.
-        await measure.quiesce(tree, server.port)
+        await measure.quiesce(tree, server.port, meters.conn, meters.statements.database)
     cpu_app, cpu_pg = tree.cpu_seconds() - cpu_app, meters.postgres.cpu_seconds() - cpu_pg
     statements = await meters.statements.totals()
     if is_app:
