@@ -25,21 +25,38 @@ class DemoAsk:
     description: str = ""
     photo: str | None = None
     needed_in_days: int | None = None
-    hours_ago: float = 1
 
 
-ASKS = [
-    DemoAsk("Someone to cut back my hedge", "garden", "skill",
-            "It's grown over the path and I can't manage the ladder any more.", photo="hedge", needed_in_days=10,
-            hours_ago=4),
-    DemoAsk("Can I borrow a drill for an afternoon?", "tools", "borrow", "Putting up two shelves.", hours_ago=16),
+HEDGE = DemoAsk("Someone to cut back my hedge", "garden", "skill",
+                "It's grown over the path and I can't manage the ladder any more.", photo="hedge", needed_in_days=10)
+# Every street asks about its hedge, and five of these, a different five on each street.
+POOL = [
+    DemoAsk("Can I borrow a drill for an afternoon?", "tools", "borrow", "Putting up two shelves."),
     DemoAsk("Cardboard boxes for moving", "home", "receive", "Any size. We move at the end of the month.",
-            photo="boxes", hours_ago=28),
+            photo="boxes"),
     DemoAsk("Help carrying a sofa upstairs on Sunday", "home", "time", "Ten minutes, two people.", photo="sofa",
-            needed_in_days=6, hours_ago=9),
-    DemoAsk("Someone to show me video calls", "tech_help", "skill", "So I can see my grandchildren.", hours_ago=50),
-    DemoAsk("A child's bike, about 16 inch", "children", "receive", "For our five-year-old.", hours_ago=75),
+            needed_in_days=6),
+    DemoAsk("Someone to show me video calls", "tech_help", "skill", "So I can see my grandchildren."),
+    DemoAsk("A child's bike, about 16 inch", "children", "receive", "For our five-year-old."),
+    DemoAsk("Lift to the hospital on Tuesday morning", "lifts_errands", "time", "Appointment at 9:30.",
+            needed_in_days=4),
+    DemoAsk("Borrow a tent for a weekend", "sport_outdoors", "borrow", "Two-person is plenty."),
+    DemoAsk("Someone to feed our cat next week", "pets", "time", "Twice a day, Monday to Friday.", needed_in_days=5),
+    DemoAsk("Paddling pool for the summer", "children", "receive"),
+    DemoAsk("Help hanging a heavy mirror", "diy_help", "skill", "Needs two people and a spirit level."),
+    DemoAsk("Borrow a steam cleaner", "home", "borrow", "For the stairs carpet."),
+    DemoAsk("Spare jam jars", "kitchen", "receive", "Making chutney: a dozen would be wonderful."),
+    DemoAsk("Someone good with spreadsheets", "tech_help", "skill", "For the allotment society's accounts."),
+    DemoAsk("Borrow a car roof box", "sport_outdoors", "borrow", "For a week in August."),
+    DemoAsk("A few hours of babysitting on Friday", "children", "time", "Two children, 4 and 7.",
+            needed_in_days=3),
 ]
+ASKS_PER_STREET = 6
+
+
+def asks_for(rank: int) -> list[DemoAsk]:
+    start = rank * (ASKS_PER_STREET - 1)
+    return [HEDGE, *(POOL[(start + i) % len(POOL)] for i in range(ASKS_PER_STREET - 1))]
 
 
 async def seed_asks(settings: Settings) -> int:
@@ -47,16 +64,16 @@ async def seed_asks(settings: Settings) -> int:
     now = clock.now()
     store = store_for(settings)
     made = 0
-    for street_id, _name, residents in await demo_streets():
-        for n, ask in enumerate(ASKS):
+    for rank, (street_id, _name, residents) in enumerate(await demo_streets()):
+        for n, ask in enumerate(asks_for(rank)):
             if await db.fetchval("SELECT 1 FROM ask WHERE street = $1 AND title = $2", street_id, ask.title):
                 continue
-            owner = residents[(n * 2 + street_id + 1) % len(residents)]
+            owner = residents[(n * 2 + rank + 1) % len(residents)]
             needed_by = local_today(now) + timedelta(days=ask.needed_in_days) if ask.needed_in_days else None
             fields = {"title": ask.title, "category": ask.category, "help_kind": ask.help_kind,
                       "description": ask.description, "needed_by": needed_by}
             photo = await prepare(picture(ask.photo)) if ask.photo else None
-            with clock.frozen_at(now - timedelta(hours=ask.hours_ago + street_id * 0.29)):
+            with clock.frozen_at(now - timedelta(hours=5 + ((n + rank * 2) % ASKS_PER_STREET) * 11.1 + rank * 1.9)):
                 await service.create_ask(acting=owner, fields=fields, photo=photo, store=store)
             made += 1
     if made:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
 from PIL import Image, ImageDraw
@@ -36,40 +36,64 @@ class DemoOffer:
     loan_days: int | None = None
     slots: int | None = None
     when: str | None = None  # time offers: "saturday", "this_week", "thursday"
-    hours_ago: float = 1
     topic: str = ""  # a word that, already on the street (or in the exchanges demo), means skip this one
-    extra: dict = field(default_factory=dict)
+    variants: tuple[str, ...] = ()  # titles, one per street in turn
 
 
-OFFERS = [
+# On every street (a title per street, so neighbouring streets don't read the same), ...
+STAPLES = [
     DemoOffer("lend", "Ladder to lend", "diy_help", "Aluminium, 3 metres, folds flat. Fine for gutters.",
-              photo="ladder", loan_days=7, hours_ago=70, topic="ladder"),
+              photo="ladder", loan_days=7, topic="ladder",
+              variants=("Ladder to lend", "Extending ladder to lend", "Step ladder to lend")),
     DemoOffer("lend", "Hedge trimmer to lend", "garden", "Electric, with a 10 m extension lead.", photo="trimmer",
-              loan_days=3, hours_ago=52, topic="trimmer"),
+              loan_days=3, topic="trimmer",
+              variants=("Hedge trimmer to lend", "Cordless hedge trimmer to lend", "Hedge trimmer, with goggles")),
     DemoOffer("time", "Tip run Saturday 10:00 \u2014 room for 3 bags", "lifts_errands",
               "Going to the tip on Saturday morning with space in the car. Bags by the gate by 9:45, please.",
-              slots=3, when="saturday", hours_ago=5, topic="tip run"),
+              slots=3, when="saturday", topic="tip run"),
     DemoOffer("time", "Mowing lawns this week", "garden", "I'm doing mine anyway: happy to mow three more.",
-              photo="lawn", slots=3, when="this_week", hours_ago=20, topic="mow"),
+              photo="lawn", slots=3, when="this_week", topic="mow",
+              variants=("Mowing lawns this week", "Mowing three lawns this week", "Lawn mowing: room for 3 gardens")),
     DemoOffer("skill", "Garden help on Saturdays", "garden", "Weeding, pruning, planting. Bring tea.",
-              hours_ago=30, topic="garden help"),
-    DemoOffer("give", "Spider plant cuttings", "garden", "Rooted in water, ready to pot.", photo="plant",
-              hours_ago=3, topic="cuttings"),
-    DemoOffer("give", "Children's picture books, ages 3 to 6", "books_media", "A bag of about twenty.",
-              photo="books", hours_ago=26, topic="picture books"),
-    DemoOffer("lend", "Gazebo for garden parties", "sport_outdoors", "3 x 3 m, takes two people to put up.",
-              loan_days=4, hours_ago=90, topic="gazebo"),
-    DemoOffer("skill", "Help setting up a new phone or tablet", "tech_help", "Email, photos, video calls.",
-              hours_ago=44, topic="phone"),
-    DemoOffer("lend", "Pressure washer", "tools", "For patios and bikes.", photo="washer", loan_days=3,
-              hours_ago=60, topic="pressure washer"),
-    DemoOffer("give", "Box of clean jam jars", "kitchen", "About thirty, lids included.", photo="jars",
-              hours_ago=12, topic="jam jars"),
-    DemoOffer("time", "Lift to the supermarket on Thursday", "lifts_errands", "Leaving at 10, back by 12.",
-              slots=2, when="thursday", hours_ago=8, topic="supermarket"),
-    DemoOffer("lend", "Sewing machine", "home", "Basic, good for hems and curtains.", loan_days=14,
-              hours_ago=110, topic="sewing"),
+              topic="garden help"),
 ]
+# ... and a different handful of these on each.
+EXTRAS = [
+    DemoOffer("give", "Spider plant cuttings", "garden", "Rooted in water, ready to pot.", photo="plant"),
+    DemoOffer("give", "Children's picture books, ages 3 to 6", "books_media", "A bag of about twenty.",
+              photo="books"),
+    DemoOffer("lend", "Gazebo for garden parties", "sport_outdoors", "3 x 3 m, takes two people to put up.",
+              loan_days=4),
+    DemoOffer("skill", "Help setting up a new phone or tablet", "tech_help", "Email, photos, video calls."),
+    DemoOffer("lend", "Pressure washer", "tools", "For patios and bikes.", photo="washer", loan_days=3),
+    DemoOffer("give", "Box of clean jam jars", "kitchen", "About thirty, lids included.", photo="jars"),
+    DemoOffer("time", "Lift to the supermarket on Thursday", "lifts_errands", "Leaving at 10, back by 12.",
+              slots=2, when="thursday"),
+    DemoOffer("lend", "Sewing machine", "home", "Basic, good for hems and curtains.", loan_days=14),
+    DemoOffer("skill", "Bike repairs", "diy_help", "Punctures, brakes, gears. Saturday afternoons.", topic="bike"),
+    DemoOffer("give", "Moses basket", "children", "Clean, with a new mattress."),
+    DemoOffer("lend", "Carpet cleaner", "home", "With the upholstery tool.", loan_days=3),
+    DemoOffer("skill", "Maths tutoring for GCSE", "books_media", "Retired teacher, an hour a week."),
+    DemoOffer("give", "Runner bean seedlings", "garden", "A dozen, ready to plant out.", photo="plant"),
+    DemoOffer("lend", "Camping stove and pans", "sport_outdoors", "Gas included.", loan_days=7),
+    DemoOffer("time", "Dog walking on weekday mornings", "pets", "Happy to take one more dog round the park.",
+              slots=1, when="this_week"),
+    DemoOffer("lend", "Wallpaper steamer", "diy_help", "Makes short work of old wallpaper.", loan_days=5),
+    DemoOffer("give", "Winter coats, children's 4 to 6", "clothes", "Two, warm, hardly worn."),
+    DemoOffer("skill", "Help filling in forms", "other", "Council, benefits, passports: I'm patient."),
+    DemoOffer("lend", "Slow cooker", "kitchen", "6 litres.", loan_days=7),
+    DemoOffer("give", "Fish tank (no fish)", "pets", "60 litres, with filter and heater."),
+    DemoOffer("lend", "Projector for a film night", "tech_help", "HDMI, with a screen.", loan_days=3),
+]
+EXTRAS_PER_STREET = 7
+
+
+def offers_for(rank: int) -> list[DemoOffer]:
+    """The demo offers of the street that is `rank`th among the demo streets."""
+    picked = [replace(o, title=o.variants[rank % len(o.variants)]) if o.variants else o for o in STAPLES]
+    start = rank * EXTRAS_PER_STREET + rank // 3  # three neighbouring streets share no extra
+    picked += [EXTRAS[(start + i) % len(EXTRAS)] for i in range(EXTRAS_PER_STREET)]
+    return picked
 
 
 # ---------------------------------------------------------------- simple, pleasant pictures
@@ -178,7 +202,7 @@ def topics_of_other_demos(street_name: str) -> set[str]:
     if street_name != "Elm Street":  # the exchanges demo plays its stories on Elm Street
         return set()
     titles = " ".join(o.title.lower() for o in getattr(exchanges_demo, "OFFERS", {}).values())
-    return {o.topic for o in OFFERS if o.topic and o.topic in titles}
+    return {o.topic for o in STAPLES + EXTRAS if o.topic and o.topic in titles}
 
 
 def window(when: str | None, now: datetime) -> tuple[datetime | None, datetime | None]:
@@ -194,23 +218,28 @@ def window(when: str | None, now: datetime) -> tuple[datetime | None, datetime |
     return None, None
 
 
+def hours_ago(rank: int, n: int) -> float:
+    """Spread a street's offers over the last few days, interleaved with the other streets'."""
+    return 1.5 + ((n + rank * 5) % 12) * 7.3 + rank * 1.3
+
+
 async def seed_offers(settings: Settings) -> int:
     """Make whatever demo offers are missing on each demo street. Returns how many were made."""
     now = clock.now()
     store = store_for(settings)
     made = 0
-    for street_id, street_name, residents in await demo_streets():
+    for rank, (street_id, street_name, residents) in enumerate(await demo_streets()):
         taken = topics_of_other_demos(street_name)
-        for n, offer in enumerate(OFFERS):
+        for n, offer in enumerate(offers_for(rank)):
             if await already_there(street_id, offer, taken):
                 continue
-            owner = residents[(n + street_id) % len(residents)]
+            owner = residents[(n + rank) % len(residents)]
             starts, ends = window(offer.when, now)
             fields: dict[str, object] = {"kind": offer.kind, "title": offer.title, "category": offer.category,
                                          "description": offer.description, "loan_days": offer.loan_days,
                                          "slots": offer.slots, "starts_at": starts, "ends_at": ends}
             photo = await prepare(picture(offer.photo)) if offer.photo else None
-            with clock.frozen_at(now - timedelta(hours=offer.hours_ago + street_id * 0.37)):
+            with clock.frozen_at(now - timedelta(hours=hours_ago(rank, n))):
                 await service.create_offer(acting=owner, fields=fields, photo=photo, store=store)
             made += 1
     if made:
