@@ -168,3 +168,11 @@ def test_a_time_offer_leaves_the_feed_after_its_window():
     assert not rules.is_current("time", start, None, start + timedelta(days=1, seconds=1))
     assert not rules.is_current("time", start, start + timedelta(hours=2), start + timedelta(hours=3))
     assert rules.is_current("lend", None, None, NOW)
+
+
+def test_a_start_given_to_the_second_survives_an_edit_from_a_form_that_shows_minutes():
+    start = NOW + timedelta(hours=2, seconds=42)
+    before, _ = rules.check_offer(valid(kind="time", starts_at=start), now=NOW)
+    later = start + timedelta(hours=1)
+    offer, errors = rules.check_offer({"starts_at": rules.local_input(start)}, now=later, previous=before)
+    assert errors == {} and offer.starts_at == start

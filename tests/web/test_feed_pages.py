@@ -127,3 +127,15 @@ async def test_resident_without_a_street_is_sent_to_set_their_home(client, elm):
     await sign_in(client, erin)
     response = await client.get("/")
     assert response.status_code == 303 and response.headers["location"] in ("/places/home", "/streets/nearby")
+
+
+async def test_cards_say_when_a_favour_is_and_when_an_ask_is_needed_by(client, elm, alice, bob):
+    with clock.frozen_at(T0):
+        await make_offer(bob, kind="time", title="Tip run Saturday 10:00", category="lifts_errands", slots="3",
+                         starts_at="2026-12-05T10:00", ends_at="2026-12-05T12:00")
+        await make_ask(bob, title="Need a drill", needed_by="2026-12-04")
+    await sign_in(client, alice)
+    with clock.frozen_at(T0 + timedelta(hours=1)):
+        text = (await client.get("/")).text
+    assert "room for 3" in text and "Sat 5 Dec, 10:00 to 12:00" in text
+    assert "needed by Fri 4 Dec" in text

@@ -21,11 +21,11 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from streetshare import clock, db
 from streetshare.asks.rules import HELP_KIND_FOR, HELP_KINDS, OFFER_KIND_FOR
-from streetshare.offers.rules import CATEGORIES, KINDS
+from streetshare.offers.rules import CATEGORIES, KINDS, describe_window
 from streetshare.photos.storage import media_url
 from streetshare.places.privacy import approx_distance_m
 from streetshare.places.queries import StreetScope, street_scope
@@ -156,7 +156,7 @@ class FeedItem:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     loan_days: int | None = None
-    needed_by: object = None
+    needed_by: date | None = None
 
     @property
     def url(self) -> str:
@@ -165,6 +165,15 @@ class FeedItem:
     @property
     def category_label(self) -> str:
         return CATEGORIES.get(self.category, self.category)
+
+    @property
+    def when(self) -> str:
+        """A favour's date and time on the street's clock ('Sat 5 Dec, 10:00 to 12:00'), else ''."""
+        return describe_window(self.starts_at, self.ends_at)
+
+    @property
+    def needed_by_text(self) -> str:
+        return f"needed by {self.needed_by:%a %-d %b}" if self.needed_by else ""
 
     @property
     def kind_label(self) -> str:

@@ -188,7 +188,9 @@ def check_offer(raw: dict[str, Any], *, now: datetime, previous: OfferFields | N
         if message:
             errors["slots"] = message
         starts_at, message = moment(values.get("starts_at"))
-        unchanged = previous is not None and previous.starts_at == starts_at
+        unchanged = previous is not None and same_minute(previous.starts_at, starts_at)
+        if unchanged and previous is not None:  # a form shows minutes only: keep the stored time
+            starts_at = previous.starts_at
         if message:
             errors["starts_at"] = message
         elif starts_at is None:
@@ -198,6 +200,8 @@ def check_offer(raw: dict[str, Any], *, now: datetime, previous: OfferFields | N
         elif starts_at > now + MAX_AHEAD:
             errors["starts_at"] = "Please choose a time within the next year."
         ends_at, message = moment(values.get("ends_at"))
+        if previous is not None and same_minute(previous.ends_at, ends_at):
+            ends_at = previous.ends_at
         if message:
             errors["ends_at"] = message
         elif ends_at is not None and starts_at is not None:
@@ -211,6 +215,12 @@ def check_offer(raw: dict[str, Any], *, now: datetime, previous: OfferFields | N
     return OfferFields(kind=kind, title=title, description=description, category=category,
                        neighbours_may_see=neighbours, loan_days=loan_days, slots=slots,
                        starts_at=starts_at, ends_at=ends_at), {}
+
+
+def same_minute(a: datetime | None, b: datetime | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a.replace(second=0, microsecond=0) == b.replace(second=0, microsecond=0)
 
 
 def title_error(title: str) -> str | None:
