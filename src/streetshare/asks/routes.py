@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, Router, delete, get, patch, post
-from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
@@ -17,7 +16,7 @@ from streetshare.asks import queries, rules, service
 from streetshare.errors import Invalid, NotFound
 from streetshare.offers.routes import PersonOut, PhotoOut, PhotoUpload, StreetOut, photo_out
 from streetshare.offers.rules import CATEGORIES
-from streetshare.photos.routes import store_of, uploaded_photo
+from streetshare.photos.routes import photo_was_chosen, store_of, uploaded_photo
 from streetshare.photos.service import prepare
 from streetshare.places import queries as places
 from streetshare.web.auth import current, requires_resident
@@ -83,11 +82,10 @@ async def create_ask(request: Request) -> Response:
         ask_id = await service.create_ask(acting=me.id, fields=fields, photo=photo, store=store_of(request))
     except Invalid as exc:
         errors = dict(exc.errors)
-        form = await request.form()
-        if "photo" in errors:
+        if "photo" in errors:  # tell them everything at once, not one problem per attempt
             _, field_errors = rules.check_ask(fields, now=clock.now())
             errors = {**field_errors, **errors}
-        elif isinstance(form.get("photo"), UploadFile) and form.get("photo").filename:
+        elif await photo_was_chosen(request):
             errors["photo"] = "Please choose your photo again (browsers forget it when a form comes back)."
         return form_page("asks/form.html", errors=errors, values=kept(data), ask=None, today=today_iso(),
                          street=await places.home_street(me.id), **choices())

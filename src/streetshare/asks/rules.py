@@ -14,7 +14,6 @@ from streetshare.errors import IllegalTransition, NotAllowed
 from streetshare.offers.rules import (
     CATEGORIES,
     DESCRIPTION_MAX,
-    LOCAL_TZ,
     boolean,
     calendar_day,
     end_of_local_day,

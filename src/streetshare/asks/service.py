@@ -14,6 +14,7 @@ from streetshare import clock, db
 from streetshare.asks import rules
 from streetshare.asks.queries import ask_visible_to, asks_due_for_reminder
 from streetshare.errors import IllegalTransition, Invalid, NotAllowed, NotFound
+from streetshare.offers.rules import LOCAL_TZ
 from streetshare.photos import service as photos
 from streetshare.photos.images import ProcessedPhoto
 from streetshare.photos.storage import PhotoStore
@@ -163,7 +164,7 @@ async def remind_owner(ask_id: int, now: datetime) -> bool:
         )
         if row is None:
             return False
-        day = row["expires_at"].astimezone(rules.LOCAL_TZ).strftime("%A %-d %B")
+        day = row["expires_at"].astimezone(LOCAL_TZ).strftime("%A %-d %B")
         await notify(
             row["owner"],
             "ask_expiring",

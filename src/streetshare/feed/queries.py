@@ -72,7 +72,7 @@ class Filters:
 
     @classmethod
     def parse(cls, *, type: str | None = None, kind: str | None = None, category: str | None = None,
-              q: str | None = None) -> "Filters":
+              q: str | None = None) -> Filters:
         """Unknown values are dropped (a filter nobody offers is no filter)."""
         query = " ".join((q or "").split())[:100] or None
         return cls(
@@ -111,7 +111,7 @@ class Cursor:
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     @classmethod
-    def decode(cls, text: str | None) -> "Cursor | None":
+    def decode(cls, text: str | None) -> Cursor | None:
         """The cursor, or None when there is none or it is not one of ours."""
         if not text or len(text) > 80:
             return None

@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 from streetshare import clock
 from streetshare.errors import Invalid, NotFound
 from streetshare.offers import queries, rules, service
-from streetshare.photos.routes import store_of, uploaded_photo
+from streetshare.photos.routes import photo_was_chosen, store_of, uploaded_photo
 from streetshare.photos.service import prepare
 from streetshare.places import queries as places
 from streetshare.web.auth import current, requires_resident
@@ -86,16 +86,11 @@ async def create_offer(request: Request) -> Response:
         if "photo" in errors:  # tell them everything at once, not one problem per attempt
             _, field_errors = rules.check_offer(fields, now=clock.now())
             errors = {**field_errors, **errors}
-        elif photo_chosen(request_files=await request.form()):
+        elif await photo_was_chosen(request):
             errors["photo"] = "Please choose your photo again (browsers forget it when a form comes back)."
         return form_page("offers/form.html", errors=errors, values=kept(data), offer=None,
                          street=await places.home_street(me.id), **choices())
     return Redirect(path=f"/offers/{offer_id}?created=1", status_code=303)
-
-
-def photo_chosen(request_files) -> bool:
-    upload = request_files.get("photo")
-    return isinstance(upload, UploadFile) and bool(upload.filename)
 
 
 async def detail_context(offer: queries.OfferView) -> dict[str, Any]:

@@ -6,7 +6,7 @@ No I/O. Services call these; templates get their booleans from them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone, UTC
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,7 +16,7 @@ from streetshare.errors import IllegalTransition, NotAllowed
 try:  # dates typed into forms are wall-clock times on the street (Streetshare is UK-first)
     LOCAL_TZ: timezone | ZoneInfo = ZoneInfo("Europe/London")
 except ZoneInfoNotFoundError:  # pragma: no cover (an image without tzdata)
-    LOCAL_TZ = timezone.utc
+    LOCAL_TZ = UTC
 
 # The fixed category list (the migration's CHECK constraint holds the same keys), with labels.
 CATEGORIES: dict[str, str] = {
@@ -278,7 +278,7 @@ def moment(value: Any) -> tuple[datetime | None, str | None]:
             return None, "Please give a date and time, like 2026-12-05 10:00."
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=LOCAL_TZ)
-    return parsed.astimezone(timezone.utc), None
+    return parsed.astimezone(UTC), None
 
 
 def calendar_day(value: Any) -> tuple[date | None, str | None]:
@@ -300,7 +300,7 @@ def local_today(now: datetime) -> date:
 
 def end_of_local_day(day: date) -> datetime:
     """The first moment after `day` on the street's clock."""
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=LOCAL_TZ).astimezone(UTC)
 
 
 # ---------------------------------------------------------------- words for pages

@@ -80,3 +80,9 @@ async def uploaded_photo(request: Request, field: str = "photo") -> ProcessedPho
     if not data:
         return None
     return await prepare(data)
+
+
+async def photo_was_chosen(request: Request, field: str = "photo") -> bool:
+    """Did the form carry a file? (A form sent back with errors must ask for it again.)"""
+    upload = (await request.form()).get(field)
+    return isinstance(upload, UploadFile) and bool(upload.filename)
