@@ -24,6 +24,7 @@ from streetshare.moderation import routes as moderation_routes
 from streetshare.notifications import routes as notifications_routes
 from streetshare.offers import routes as offers_routes
 from streetshare.places import routes as places_routes
+from streetshare.reputation import routes as reputation_routes
 from streetshare.paths import STATIC_DIR
 from streetshare.photos import routes as photos_routes
 from streetshare.settings import Settings
@@ -57,7 +58,8 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
                                                  *moderation_routes.api_handlers, *places_routes.api_handlers,
                                                  *notifications_routes.api_handlers, *exchanges_routes.api_handlers,
                                                  *offers_routes.api_handlers, *asks_routes.api_handlers,
-                                                 *feed_routes.api_handlers, *matching_routes.api_handlers], tags=["api"])
+                                                 *feed_routes.api_handlers, *matching_routes.api_handlers,
+                                                 *reputation_routes.api_handlers], tags=["api"])
     static = create_static_files_router(
         path="/static",
         directories=[STATIC_DIR],
@@ -79,6 +81,7 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
             asks_routes.web_router,
             feed_routes.web_router,
             matching_routes.web_router,
+            reputation_routes.web_router,
             photos_routes.media_router,
             api,
             static,

@@ -19,6 +19,7 @@ def all_tables() -> list[type[Table]]:
     from streetshare.notifications.tables import Notification, NotificationSettings
     from streetshare.offers.tables import Offer, Photo
     from streetshare.places.tables import GeocodeCache, ResidentBlock, Street, StreetCoordinator, StreetInvite
+    from streetshare.reputation.tables import Thanks
 
     return [
         Resident, AuthToken, PasswordReset, RateLimitHit,
@@ -28,4 +29,5 @@ def all_tables() -> list[type[Table]]:
         Exchange, ExchangeEvent, ExchangeMessage,
         Job, Notification, NotificationSettings,
         Match,
+        Thanks,
     ]

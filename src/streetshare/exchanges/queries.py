@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from streetshare import db
 from streetshare.exchanges import rules
 from streetshare.exchanges.states import LIVE, Role, allowed_actions
+from streetshare.reputation.rules import ReliabilityHint  # the private hint's figures: reputation's
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,28 +191,18 @@ async def messages(exchange_id: int) -> list[MessageView]:
 # ---------------------------------------------------------------- reliability (private, for the one choosing)
 
 
-@dataclass(frozen=True, slots=True)
-class ReliabilityHint:
-    """Private: shown only to a provider choosing between requesters. The reputation issue adds more."""
-
-    completed: int
-
-
 async def reliability_hint(resident_id: int) -> ReliabilityHint:
     return (await reliability_hints([resident_id]))[resident_id]
 
 
 async def reliability_hints(resident_ids: list[int]) -> dict[int, ReliabilityHint]:
-    rows = await db.fetch(
-        """
-        SELECT r.id, (SELECT count(*) FROM exchange e
-                      WHERE e.state = 'completed' AND r.id IN (e.provider, e.recipient)) AS completed
-        FROM resident r WHERE r.id = ANY($1::integer[])
-        """,
-        list(resident_ids),
-    )
-    hints = {r["id"]: ReliabilityHint(completed=r["completed"]) for r in rows}
-    return {rid: hints.get(rid, ReliabilityHint(0)) for rid in resident_ids}
+    """Private: shown only to a provider choosing between requesters (and, on a profile, to the street's
+    coordinators): completed exchanges, and recent cancellations after accepting, late returns and
+    requests left unanswered. The reputation domain computes them (reputation.queries)."""
+    from streetshare.reputation.queries import reliability_hints as hints
+
+    found = await hints(list(resident_ids))
+    return {rid: found.get(rid, ReliabilityHint()) for rid in resident_ids}
 
 
 @dataclass(frozen=True, slots=True)
