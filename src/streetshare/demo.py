@@ -10,6 +10,7 @@ from streetshare.asks.demo import seed_asks
 from streetshare.exchanges.demo import seed_exchanges
 from streetshare.offers.demo import seed_offers
 from streetshare.places.demo import seed_places
+from streetshare.reputation.demo import seed_thanks
 from streetshare.settings import Settings
 from streetshare.coordinators.demo import seed_coordinator_demo
 
@@ -48,6 +49,7 @@ async def seed(settings: Settings) -> list[DemoAccount]:
     await seed_offers(settings)
     await seed_asks(settings)
     await seed_exchanges()  # after offers and asks: it plays stories about them
+    await seed_thanks()  # after exchanges: thanks on the completed ones
     await seed_coordinator_demo(settings)  # backdated history for Carol's dashboard
     return CAST
 
