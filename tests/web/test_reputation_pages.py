@@ -116,6 +116,7 @@ async def test_neighbour_sees_the_profile_with_figures_and_thanks(as_bob, ladder
     assert "<h1 id=\"profile-name\">Alice</h1>" in html and "Elm Street" in html
     assert f"Member since {clock.now():%B %Y}" in html
     assert re.search(r"Lent, gave or helped</dt><dd>1 time<", html)
+    assert re.search(r"Borrowed, received or was helped</dt><dd>None yet<", html)
     assert re.search(r"Thanks received</dt><dd>1<", html)
     assert "Lovely ladder, thank you!" in html and f'href="/residents/{bob.id}">Bob</a>' in html
     assert "alice@example.org" not in html and "4 Elm Street" not in html
