@@ -41,7 +41,7 @@ from bench import words
 
 log = logging.getLogger("bench")
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 PASSWORD = "bench-password-2026"
 EMAIL_DOMAIN = "bench.streetshare.test"
 
@@ -528,16 +528,17 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                  "returned_at", "completed_at", "ended_at"),
     "exchange_event": ("id", "exchange", "action", "actor", "from_state", "to_state", "note", "at"),
     "exchange_message": ("id", "exchange", "author", "text", "at"),
+    "thanks": ("id", "exchange", "author", "recipient", "text", "created_at"),
     "notification": ("id", "resident", "kind", "actor", "exchange", "text", "url", "created_at", "read_at",
                      "email_via", "emailed_at"),
 }
 PHASES = (
     ("street", "resident", "street_coordinator", "street_invite", "resident_block"),
-    ("offer", "ask", "exchange", "exchange_event", "exchange_message", "notification"),
+    ("offer", "ask", "exchange", "exchange_event", "exchange_message", "thanks", "notification"),
 )
 REQUIRED = {"street", "resident", "offer", "ask"}
 # Tables reached through another table's rows: written only when their parent is.
-PARENT = {"exchange_event": "exchange", "exchange_message": "exchange", "notification": "exchange"}
+PARENT = {"exchange_event": "exchange", "exchange_message": "exchange", "thanks": "exchange", "notification": "exchange"}
 
 HIDDEN_REASON = "Hidden by a coordinator: not in the spirit of sharing."
 NOTIFY = {
@@ -702,8 +703,9 @@ def _exchange_rows(city: City, tables: set[str]):
     now = city.now
     events = "exchange_event" in tables
     messages = "exchange_message" in tables
+    thanks = "thanks" in tables
     notifications = "notification" in tables
-    event_id = message_id = notification_id = 0
+    event_id = message_id = thanks_id = notification_id = 0
     for ex in city.exchanges:
         title = ex.offer.item if ex.offer else ex.ask.item
         starter, other = (ex.recipient, ex.provider) if ex.started_by == "recipient" else (ex.provider, ex.recipient)
@@ -761,6 +763,15 @@ def _exchange_rows(city: City, tables: set[str]):
                 yield "exchange_message", (message_id, ex.id, author.id, rng.choice(words.MESSAGES), moment)
                 story.append(("message", author, moment, ""))
                 author, listener = listener, author
+        if thanks and ex.state == "completed":
+            # Most recipients say thanks, some providers do too; once per party (thanks_once_per_party).
+            for author, chance in ((ex.recipient, 0.6), (ex.provider, 0.3)):
+                if rng.random() < chance:
+                    moment = min(now - SECOND, final + int(rng.uniform(HOUR, 3 * DAY)))
+                    other_party = ex.provider if author is ex.recipient else ex.recipient
+                    thanks_id += 1
+                    yield "thanks", (thanks_id, ex.id, author.id, other_party.id, rng.choice(words.THANKS), moment)
+                    story.append(("thanks", author, moment, ""))
         if not notifications:
             continue
         if ex.state == "handed_over" and due_back is not None and due_back * DAY + 9 * HOUR < now:
@@ -768,6 +779,8 @@ def _exchange_rows(city: City, tables: set[str]):
         for action, actor, moment, _ in story:
             if action == "message":
                 kind, text = "message", "New message from {name} about “{title}”"
+            elif action == "thanks":
+                kind, text = "thanks", "{name} said thanks for “{title}”"
             elif action == "overdue":
                 kind, text = "overdue", "“{title}” was due back. Time to return it?"
             else:

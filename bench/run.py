@@ -87,9 +87,16 @@ def _stop_started(*_: object) -> None:
         server.stop()
 
 
+_SIGNALS = []
+
+
 def _on_signal(signum: int, _frame: object) -> None:
-    """Ctrl-C or a TERM: stop the servers this run started, then leave."""
+    """Ctrl-C or a TERM: stop the servers this run started, then leave (at once on a second signal,
+    e.g. while COPY connections are being cancelled)."""
+    _SIGNALS.append(signum)
     _stop_started()
+    if len(_SIGNALS) > 1:
+        os._exit(128 + signum)
     raise SystemExit(128 + signum)
 
 
