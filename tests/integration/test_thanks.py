@@ -217,3 +217,21 @@ async def test_each_party_sees_what_they_said_and_what_they_were_told(ladder, al
 async def test_nobody_can_thank_on_a_page_before_completion(ladder, alice, bob):
     ex = await requested(ladder, bob)
     assert not (await queries.exchange_thanks(ex, bob.id)).can_thank
+
+
+# ---------------------------------------------------------------- moderation
+
+
+async def test_a_coordinator_hides_an_unkind_note_and_it_leaves_the_profile(ladder, alice, bob, carol, elm):
+    from streetshare.moderation import service as moderation
+
+    await db.execute("INSERT INTO street_coordinator (street, resident, appointed_at) VALUES ($1, $2, now())",
+                     elm.id, carol.id)
+    ex = await completed_loan(ladder, alice, bob)
+    note = await service.say_thanks(ex, "Took ages to answer", acting=bob.id)
+    await moderation.report(acting=alice.id, target_kind="thanks", target_id=note, reason="Not a thanks")
+    await moderation.hide(elm.id, "thanks", note, acting=carol.id, reason="Thanks notes are for thanks")
+    assert await queries.thanks_received(alice.id) == []
+    assert (await queries.reputation_of(alice.id)).thanks == 0
+    bobs = await queries.exchange_thanks(ex, bob.id)
+    assert bobs.mine.text == "Took ages to answer" and bobs.mine_hidden and not bobs.can_thank
