@@ -153,8 +153,6 @@ async def test_the_openapi_schema_describes_the_account_api(client):
     assert schema["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
 
 
-@pytest.mark.xfail(strict=True, reason="web/home.py's handlers (/, /manifest.webmanifest, /demo/outbox...) lack "
-                   "include_in_schema=False; remove this marker when they have it")
 async def test_the_openapi_schema_describes_only_the_api(client):
     paths = (await client.get("/schema/openapi.json")).json()["paths"]
 

@@ -568,8 +568,6 @@ async def test_a_form_sent_from_another_site_after_the_session_ended_leads_to_pl
     assert response.headers["location"] == "/signin"
 
 
-@pytest.mark.xfail(strict=True, reason="web/pages.client_ip takes the FIRST X-Forwarded-For entry, which the client "
-                   "writes itself; behind a proxy it should take the last (the address the proxy saw)")
 async def test_behind_a_proxy_a_made_up_forwarded_for_does_not_escape_the_ip_limit(settings, monkeypatch):
     monkeypatch.setitem(routes.SIGNUP_IP_LIMIT, "limit", 2)
     async with app_client(settings.with_(trust_proxy=True)) as browser:

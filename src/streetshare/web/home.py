@@ -13,7 +13,7 @@ from streetshare.places import queries as places
 from streetshare.web.pages import page, settings_of
 
 
-@get("/", name="home")
+@get("/", name="home", include_in_schema=False)
 async def home(request: Request, type: FromQuery[str | None] = None, kind: FromQuery[str | None] = None,
                category: FromQuery[str | None] = None, q: FromQuery[str | None] = None,
                cursor: FromQuery[str | None] = None) -> Template | Redirect:
@@ -27,7 +27,7 @@ async def home(request: Request, type: FromQuery[str | None] = None, kind: FromQ
     return page("home.html", street=street)
 
 
-@get("/manifest.webmanifest", media_type="application/manifest+json")
+@get("/manifest.webmanifest", media_type="application/manifest+json", include_in_schema=False)
 async def manifest() -> dict:
     from streetshare.web.templating import static_url
 
@@ -47,7 +47,7 @@ async def manifest() -> dict:
     }
 
 
-@get("/demo/outbox")
+@get("/demo/outbox", include_in_schema=False)
 async def outbox(request: Request) -> Template:
     settings = settings_of(request)
     if not settings.demo or settings.smtp_host:
@@ -55,7 +55,7 @@ async def outbox(request: Request) -> Template:
     return page("demo/outbox.html", items=mail.list_outbox(settings.outbox_dir))
 
 
-@get("/demo/outbox/{item_id:str}")
+@get("/demo/outbox/{item_id:str}", include_in_schema=False)
 async def outbox_item(request: Request, item_id: FromPath[str]) -> Template:
     settings = settings_of(request)
     if not settings.demo or settings.smtp_host:

@@ -15,10 +15,16 @@ def settings_of(request: Request) -> Settings:
 
 
 def client_ip(request: Request) -> str:
+    """The address rate limits count against.
+
+    Behind our reverse proxy (trust_proxy), the LAST X-Forwarded-For entry is the address the
+    proxy saw; earlier entries are whatever the client chose to write, so they are ignored.
+    """
     if settings_of(request).trust_proxy:
         forwarded = request.headers.get("x-forwarded-for", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
+        entries = [e.strip() for e in forwarded.split(",") if e.strip()]
+        if entries:
+            return entries[-1]
     return request.client.host if request.client else "unknown"
 
 
