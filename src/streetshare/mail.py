@@ -47,6 +47,9 @@ _RESERVED_HEADERS = frozenset(
 _HEADER_NAME = re.compile(r"^[!-9;-~]+$")  # RFC 5322 field name: printable ASCII except ':'
 
 
+_ADDRESS = re.compile(r"[^\s<>@\"']+@([^\s<>@\"']+)")
+
+
 class MailError(RuntimeError):
     """An email could not be sent. The message is safe to show to an operator."""
 
@@ -172,6 +175,8 @@ class SmtpMailer:
             reason = str(exc) or type(exc).__name__
             if self._password:
                 reason = reason.replace(self._password, "***")
+            # A refusing server often echoes the recipient's address: never log it.
+            reason = _ADDRESS.sub(lambda m: "…@" + m.group(1), reason)
             log.warning(
                 "mail to @%s failed via %s:%s (subject %r): %s",
                 _domain(email.to), self._host, self._port, email.subject, reason,

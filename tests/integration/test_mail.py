@@ -250,3 +250,27 @@ def test_mail_goes_to_the_outbox_without_a_server(tmp_path: Path):
 
 def test_the_demo_never_sends_real_mail(tmp_path: Path):
     assert isinstance(make_mailer(Settings(mode="demo", smtp_host="mail.example.org", data_dir=tmp_path)), OutboxMailer)
+
+
+async def test_a_refused_recipient_address_never_reaches_the_logs_or_the_error(caplog):
+    """Servers echo the address they refuse; the error and the log keep only its domain."""
+    from aiosmtpd.controller import Controller
+    from support.smtp import free_port
+
+    class Refuse:
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            return f"550 5.1.1 <{address}>: Recipient address rejected"
+
+    controller = Controller(Refuse(), hostname="127.0.0.1", port=free_port(), ready_timeout=5)
+    controller.start()
+    try:
+        settings = Settings(smtp_host="127.0.0.1", smtp_port=controller.port, smtp_starttls=False)
+        email = Email(to="mrs.jones@example.org", subject="Hello", text="Hi")
+        with caplog.at_level("DEBUG"), pytest.raises(MailError) as raised:
+            await SmtpMailer(settings).send(email)
+    finally:
+        controller.stop()
+    assert "mrs.jones" not in str(raised.value)
+    ours = [r.getMessage() for r in caplog.records if not r.name.startswith("mail.log")]  # mail.log: the test server
+    assert ours and not any("mrs.jones" in line for line in ours)
+    assert "example.org" in str(raised.value)
