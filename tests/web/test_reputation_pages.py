@@ -278,3 +278,15 @@ async def test_the_giver_choosing_sees_each_requesters_recent_record_kindly(as_a
     assert "1 completed exchange on Streetshare · 1 late return in the last 6 months" in html
     assert "New to exchanging on Streetshare" in html  # carol
     assert f'href="/residents/{bob.id}">Bob</a>' in html
+
+
+async def test_the_exchange_page_offers_thanks_until_it_is_said(as_bob, ladder, alice, bob):
+    exchange_id = await completed_loan(ladder, alice, bob)
+    before = (await as_bob.get(f"/exchanges/{exchange_id}")).text
+    assert "Say thanks to Alice" in before
+
+    await service.say_thanks(exchange_id, "Thanks for the ladder!", acting=bob.id)
+
+    after = (await as_bob.get(f"/exchanges/{exchange_id}")).text
+    assert "Say thanks to Alice" not in after
+    assert "You've said thanks for this one" in after

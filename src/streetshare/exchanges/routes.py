@@ -21,6 +21,7 @@ from streetshare import clock
 from streetshare.errors import Invalid, NotAllowed, NotFound
 from streetshare.exchanges import queries, rules, service
 from streetshare.exchanges.states import State
+from streetshare.reputation import queries as reputation_queries
 from streetshare.web.auth import current, requires_resident
 from streetshare.web.forms import form_data, keep
 from streetshare.web.pages import form_page, page
@@ -56,6 +57,7 @@ async def _detail_context(view: queries.ExchangeView, me: int) -> dict[str, Any]
     if role == "provider" and view.state == State.requested and view.started_by == "recipient":
         hint = await queries.reliability_hint(view.recipient.id)
     due_default = view.due_back if view.due_back and view.due_back >= on else None
+    thanks = await reputation_queries.exchange_thanks(view.id, me) if view.state == State.completed else None
     return {
         "ex": view,
         "role": role.value if role else None,
@@ -72,6 +74,7 @@ async def _detail_context(view: queries.ExchangeView, me: int) -> dict[str, Any]
         "today": on.isoformat(),
         "choosing": [c for c in choosing if c.exchange_id != view.id],
         "hint": hint,
+        "thanks": thanks,
     }
 
 
