@@ -254,6 +254,13 @@ async def test_the_ask_page_shows_neighbours_who_could_help_when_given_them(alic
     assert "Neighbours who could help" not in html  # a page that doesn't pass matches is unchanged
 
 
+async def test_the_ask_page_lists_matches_for_the_asker_only(alice, carol, ladder_ask, matched):
+    from streetshare.matching.routes import ask_matches_context
+
+    assert len((await ask_matches_context(ladder_ask, alice.id))["matches"]) == 1
+    assert await ask_matches_context(ladder_ask, carol.id) == {}
+
+
 async def test_the_offer_page_shows_neighbours_who_need_this_to_its_owner_only(bob, carol, ladder_offer, matched):
     from streetshare.matching.routes import offer_matches_context
 

@@ -36,10 +36,13 @@ async def own_offer_matches(offer_id: int, viewer_id: int) -> list[queries.AskMa
 
 
 async def ask_matches_context(ask_id: int, viewer_id: int) -> dict:
-    """What templates/asks/detail.html needs to show "Neighbours who could help" (for an ask the
-    viewer can see): `page("asks/detail.html", ..., **await ask_matches_context(ask.id, me))`."""
-    asker = await queries.ask_owner(ask_id)
-    return {"matches": await queries.matches_for_ask(ask_id, viewer_id), "can_act_on_matches": asker == viewer_id}
+    """What templates/asks/detail.html needs to show "Neighbours who could help": for the asker
+    only (a neighbour looking at the ask is there to help, not to see who else might); nothing for
+    anyone else, so the section isn't shown. (The list itself, /asks/{id}/matches and the API,
+    is open to anyone who can see the ask.)"""
+    if await queries.ask_owner(ask_id) != viewer_id:
+        return {}
+    return {"matches": await queries.matches_for_ask(ask_id, viewer_id), "can_act_on_matches": True}
 
 
 async def offer_matches_context(offer_id: int, viewer_id: int) -> dict:
