@@ -6,6 +6,7 @@ alice asks, bob and carol offer on Elm Street; dave lives on Oak Road (about 1 k
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -453,3 +454,21 @@ async def test_pausing_and_resuming_an_offer_does_not_tell_anyone_twice(alice, b
     await db.execute("UPDATE offer SET status = 'active' WHERE id = $1", lend)
     await service.match_offer(lend)
     assert len(await notifications(alice)) == 1 and len(await notifications(bob)) == 1
+
+
+async def test_posting_an_ask_or_an_offer_queues_matching_for_the_worker_not_the_request(alice, bob):
+    from streetshare.asks import service as asks
+    from streetshare.offers import service as offers
+
+    await elm(alice, bob)
+    offer_id = await offers.create_offer(acting=alice.id, fields={
+        "kind": "lend", "title": "Hedge trimmer", "description": "Electric", "category": "garden",
+        "loan_days": "7", "neighbours_may_see": "on"})
+    ask_id = await asks.create_ask(acting=bob.id, fields={
+        "title": "Someone to cut back my hedge", "description": "", "category": "garden", "help_kind": "skill",
+        "neighbours_may_see": "on"})
+
+    queued = await db.fetch("SELECT kind, payload FROM job WHERE done_at IS NULL ORDER BY id")
+    assert [(j["kind"], json.loads(j["payload"])) for j in queued][-2:] == [
+        ("match_offer", {"id": offer_id}), ("match_ask", {"id": ask_id})]
+    assert await db.fetchval("SELECT count(*) FROM match") == 0  # nothing matched during the request

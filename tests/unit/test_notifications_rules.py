@@ -12,7 +12,9 @@ from streetshare.notifications import rules
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 ISSUE_KINDS = {"request_received", "accepted", "declined", "message", "handed_over", "due_tomorrow", "overdue",
-               "returned", "completed", "thanks_received", "match_found", "ask_expiring"}
+               "returned", "completed", "thanks_received", "match_found", "ask_expiring",
+               # street coordinators (issue 7): moderation of one's items, being appointed, reports to handle
+               "moderation", "coordinator", "report_received"}
 
 
 def test_every_kind_the_product_needs_exists_with_a_label_and_a_default():

@@ -48,6 +48,7 @@ async def create_ask(*, acting: int, fields: dict[str, Any], photo: ProcessedPho
         if photo is not None:
             assert store is not None, "a photo needs a store"
             await photos.attach("ask", ask_id, acting=acting, photo=photo, store=store)
+        await _match_later(ask_id)
     log.info("ask created", extra={"ask_id": ask_id})
     return ask_id
 
@@ -91,6 +92,14 @@ async def update_ask(ask_id: int, *, acting: int, changes: dict[str, Any]) -> No
             ask_id, ask.title, ask.description, ask.category, ask.help_kind, ask.needed_by,
             ask.neighbours_may_see, expires, now,
         )
+        await _match_later(ask_id)
+
+
+async def _match_later(ask_id: int) -> None:
+    """Queue matching for the worker, in the caller's transaction (never matched in the request)."""
+    from streetshare.matching import service as matching
+
+    await matching.request_matching("ask", ask_id)
 
 
 async def change_status(ask_id: int, action: str, *, acting: int) -> str:
@@ -133,6 +142,7 @@ async def renew_ask(ask_id: int, *, acting: int) -> datetime:
                WHERE id = $1""",
             ask_id, new.value, expires, needed_by, now,
         )
+        await _match_later(ask_id)
     log.info("ask renewed", extra={"ask_id": ask_id})
     return expires
 

@@ -42,6 +42,9 @@ KINDS: tuple[Kind, ...] = (
     Kind("thanks_received", "Someone says thank you", DAILY),
     Kind("match_found", "A new offer matches one of your asks", DAILY),
     Kind("ask_expiring", "One of your asks is about to expire", DAILY),
+    Kind("moderation", "A coordinator hides something of yours or removes you from the street", IMMEDIATE),
+    Kind("coordinator", "You're appointed a coordinator of your street", IMMEDIATE),
+    Kind("report_received", "A neighbour reports something on the street you coordinate", DAILY),
 )
 BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}
 KIND_NAMES = tuple(BY_NAME)

@@ -50,6 +50,7 @@ async def create_offer(*, acting: int, fields: dict[str, Any], photo: ProcessedP
         if photo is not None:
             assert store is not None, "a photo needs a store"
             await photos.attach("offer", offer_id, acting=acting, photo=photo, store=store)
+        await _match_later(offer_id)
     log.info("offer created", extra={"offer_id": offer_id, "kind": offer.kind})
     return offer_id
 
@@ -89,6 +90,14 @@ async def update_offer(offer_id: int, *, acting: int, changes: dict[str, Any]) -
             offer_id, offer.kind, offer.title, offer.description, offer.category, offer.neighbours_may_see,
             offer.loan_days, offer.slots, offer.starts_at, offer.ends_at, clock.now(),
         )
+        await _match_later(offer_id)
+
+
+async def _match_later(offer_id: int) -> None:
+    """Queue matching for the worker, in the caller's transaction (never matched in the request)."""
+    from streetshare.matching import service as matching
+
+    await matching.request_matching("offer", offer_id)
 
 
 async def change_status(offer_id: int, action: str, *, acting: int) -> str:
@@ -99,6 +108,8 @@ async def change_status(offer_id: int, action: str, *, acting: int) -> str:
         row = await _lock(offer_id, acting)
         new = rules.next_status(row["status"], action, role=rules.OWNER)
         await db.execute("UPDATE offer SET status = $2, updated_at = $3 WHERE id = $1", offer_id, new.value, clock.now())
+        if new.value == "active":
+            await _match_later(offer_id)
     log.info("offer status changed", extra={"offer_id": offer_id, "status": new.value})
     return new.value
 
