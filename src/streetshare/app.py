@@ -56,10 +56,11 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
 
     api = Router(path="/api/v1", route_handlers=[*accounts_routes.api_handlers, *coordinators_routes.api_handlers,
                                                  *moderation_routes.api_handlers, *places_routes.api_handlers,
-                                                 *notifications_routes.api_handlers, *exchanges_routes.api_handlers,
+                                                 *notifications_routes.api_handlers,
                                                  *offers_routes.api_handlers, *asks_routes.api_handlers,
-                                                 *feed_routes.api_handlers, *matching_routes.api_handlers,
-                                                 *reputation_routes.api_handlers], tags=["api"])
+                                                 *feed_routes.api_handlers, *exchanges_routes.api_handlers,
+                                                 *matching_routes.api_handlers, *reputation_routes.api_handlers],
+                 tags=["api"])
     static = create_static_files_router(
         path="/static",
         directories=[STATIC_DIR],
@@ -75,11 +76,11 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
             coordinators_routes.web_router,
             moderation_routes.web_router,
             places_routes.web_router,
-            exchanges_routes.web_router,
             notifications_routes.web_router,
             offers_routes.web_router,
             asks_routes.web_router,
             feed_routes.web_router,
+            exchanges_routes.web_router,
             matching_routes.web_router,
             reputation_routes.web_router,
             photos_routes.media_router,

@@ -15,8 +15,8 @@ def all_tables() -> list[type[Table]]:
     from streetshare.exchanges.tables import Exchange, ExchangeEvent, ExchangeMessage
     from streetshare.jobs.tables import Job
     from streetshare.matching.tables import Match
-    from streetshare.moderation.tables import ModerationLog, Report
     from streetshare.notifications.tables import Notification, NotificationSettings
+    from streetshare.moderation.tables import ModerationLog, Report
     from streetshare.offers.tables import Offer, Photo
     from streetshare.places.tables import GeocodeCache, ResidentBlock, Street, StreetCoordinator, StreetInvite
     from streetshare.reputation.tables import Thanks

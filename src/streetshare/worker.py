@@ -44,8 +44,8 @@ async def purge_rate_limits() -> int:
 UPKEEP: list[Task] = [purge_expired_tokens, purge_old_password_resets, purge_rate_limits]
 UPKEEP += [job_queue.fail_abandoned, job_queue.purge_finished, notifications.schedule_daily_digests,
            notifications.send_loan_reminders]
-UPKEEP += [exchanges.expire_stale_requests]
 UPKEEP += [asks.expire_due_asks, asks.remind_expiring_asks]
+UPKEEP += [exchanges.expire_stale_requests]
 
 
 async def run_upkeep(tasks: list[Task] | None = None) -> dict[str, int]:

@@ -176,23 +176,48 @@ async def insert_ask(owner: Person, street: StreetRef, *, help_kind: str = "borr
     )
 
 
-_PASSWORD_HASHES: dict[str, str] = {}
+# ---------------------------------------------------------------- offers and asks (through their services)
+async def make_offer(person: Person, *, kind: str = "lend", title: str = "Ladder to lend", category: str = "tools",
+                     **fields) -> int:
+    """An offer made by `person` on their home street, with valid defaults for its kind."""
+    from datetime import timedelta
+
+    from streetshare import clock
+    from streetshare.offers import service
+
+    if kind == "time":
+        fields.setdefault("starts_at", clock.now() + timedelta(days=2))
+    return await service.create_offer(acting=person.id, fields={"kind": kind, "title": title, "category": category,
+                                                                **fields})
 
 
-async def quick_resident(name: str, *, email: str | None = None, password: str = PASSWORD) -> Person:
-    """Like make_resident, but hashes the password once per run (argon2 is slow by design; a test
-    that needs a crowd, or races, should not spend seconds on it). Signs in like any other resident."""
+async def make_ask(person: Person, *, title: str = "Can anyone lend a ladder?", category: str = "tools",
+                   help_kind: str = "borrow", **fields) -> int:
+    """An open ask made by `person` on their home street."""
+    from streetshare.asks import service
+
+    return await service.create_ask(acting=person.id, fields={"title": title, "category": category,
+                                                              "help_kind": help_kind, **fields})
+
+
+async def block(blocker: Person, blocked: Person) -> None:
+    """`blocker` blocks `blocked` (written directly; blocking is built elsewhere)."""
     from streetshare import clock, db
-    from streetshare.accounts.passwords import hash_password
 
-    if password not in _PASSWORD_HASHES:
-        _PASSWORD_HASHES[password] = hash_password(password)
-    email = email or f"{name.lower().replace(' ', '.')}@example.org"
-    resident_id = await db.fetchval(
-        "INSERT INTO resident (email, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-        email, name, _PASSWORD_HASHES[password], clock.now(),
-    )
-    return Person(id=resident_id, display_name=name, email=email, password=password)
+    await db.execute("INSERT INTO resident_block (blocker, blocked, created_at) VALUES ($1, $2, $3)",
+                     blocker.id, blocked.id, clock.now())
+
+
+def photo_bytes(fmt: str = "JPEG", size: tuple[int, int] = (800, 600), colour: tuple[int, int, int] = (200, 120, 60),
+                **save) -> bytes:
+    """A small image file, as a phone would upload it."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, fmt, **save)
+    return out.getvalue()
 
 
 # ---------------------------------------------------------------- coordinators: a street's history, backdated
@@ -263,47 +288,3 @@ async def quick_resident(name: str, *, email: str | None = None, password: str =
         email, name, _PASSWORD_HASHES[password], clock.now(),
     )
     return Person(id=resident_id, display_name=name, email=email, password=password)
-
-
-# ---------------------------------------------------------------- offers and asks (through their services)
-async def make_offer(person: Person, *, kind: str = "lend", title: str = "Ladder to lend", category: str = "tools",
-                     **fields) -> int:
-    """An offer made by `person` on their home street, with valid defaults for its kind."""
-    from datetime import timedelta
-
-    from streetshare import clock
-    from streetshare.offers import service
-
-    if kind == "time":
-        fields.setdefault("starts_at", clock.now() + timedelta(days=2))
-    return await service.create_offer(acting=person.id, fields={"kind": kind, "title": title, "category": category,
-                                                                **fields})
-
-
-async def make_ask(person: Person, *, title: str = "Can anyone lend a ladder?", category: str = "tools",
-                   help_kind: str = "borrow", **fields) -> int:
-    """An open ask made by `person` on their home street."""
-    from streetshare.asks import service
-
-    return await service.create_ask(acting=person.id, fields={"title": title, "category": category,
-                                                              "help_kind": help_kind, **fields})
-
-
-async def block(blocker: Person, blocked: Person) -> None:
-    """`blocker` blocks `blocked` (written directly; blocking is built elsewhere)."""
-    from streetshare import clock, db
-
-    await db.execute("INSERT INTO resident_block (blocker, blocked, created_at) VALUES ($1, $2, $3)",
-                     blocker.id, blocked.id, clock.now())
-
-
-def photo_bytes(fmt: str = "JPEG", size: tuple[int, int] = (800, 600), colour: tuple[int, int, int] = (200, 120, 60),
-                **save) -> bytes:
-    """A small image file, as a phone would upload it."""
-    import io
-
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, fmt, **save)
-    return out.getvalue()

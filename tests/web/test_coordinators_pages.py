@@ -294,3 +294,16 @@ async def test_a_neighbour_types_the_flyers_code_in_any_case(client):
     assert typed.status_code == 303 and typed.headers["location"] == "/join/K7MQ3XPT"
     short = await client.get("/join?code=abc")
     assert short.status_code == 422 and 'id="f-code-error"' in short.text
+
+
+async def test_a_resident_cannot_flood_the_coordinators_with_reports(client, elm, alice, bob):
+    from streetshare.moderation.routes import REPORT_LIMIT
+
+    offers = [await history_offer(alice, elm, title=f"Thing {i}") for i in range(REPORT_LIMIT["limit"] + 1)]
+    headers = await api_token(client, bob)
+    answers = [
+        (await client.post("/api/v1/reports", json={"target_kind": "offer", "target_id": o, "reason": "Spam?"},
+                           headers=headers)).status_code
+        for o in offers
+    ]
+    assert answers[:-1] == [201] * REPORT_LIMIT["limit"] and answers[-1] == 429

@@ -10,12 +10,17 @@ from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 
+from streetshare import ratelimit
 from streetshare.coordinators.queries import street_for_coordinator
-from streetshare.errors import Invalid, NotFound
+from streetshare.errors import Invalid, NotFound, TooManyAttempts
 from streetshare.moderation import queries, rules, service
 from streetshare.web.auth import current, requires_resident
 from streetshare.web.forms import form_data, keep, safe_next
 from streetshare.web.pages import form_page, page
+
+
+# Reports are for real worries: a resident may send this many an hour.
+REPORT_LIMIT = dict(limit=20, window_s=3600)
 
 
 def _int(raw: str | None) -> int | None:
@@ -44,12 +49,17 @@ async def report_submit(request: Request) -> Response:
     target = await queries.report_target(kind, target_id or 0)
     if target is None:
         raise NotFound()
+    me = current(request)
     try:
-        await service.report(acting=current(request).id, target_kind=kind, target_id=target.id,
-                             reason=data.get("reason", ""))
+        await ratelimit.hit(f"report:{me.id}", **REPORT_LIMIT)
+        await service.report(acting=me.id, target_kind=kind, target_id=target.id, reason=data.get("reason", ""))
     except Invalid as exc:
         return form_page("moderation/report.html", errors=exc.errors, values=keep(data, "reason"), target=target,
                          next=safe_next(data.get("next"), ""), kind_words=rules.KIND_WORDS)
+    except TooManyAttempts as exc:
+        return form_page("moderation/report.html", errors={"form": exc.message}, values=keep(data, "reason"),
+                         target=target, next=safe_next(data.get("next"), ""), kind_words=rules.KIND_WORDS,
+                         status_code=429)
     return page("moderation/reported.html", target=target, next=safe_next(data.get("next"), "/"),
                 kind_words=rules.KIND_WORDS)
 
@@ -200,6 +210,7 @@ class ReportsOut(msgspec.Struct):
 @post("/reports", guards=[requires_resident], status_code=201,
       summary="Report an offer, ask, thanks note, resident, or a problem with your exchange")
 async def api_report(request: Request, data: JSONBody[ReportIn]) -> ReportCreated:
+    await ratelimit.hit(f"report:{current(request).id}", **REPORT_LIMIT)
     report_id = await service.report(acting=current(request).id, target_kind=data.target_kind,
                                      target_id=data.target_id, reason=data.reason)
     return ReportCreated(id=report_id)
