@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ def load(results_dir: Path) -> dict[str, dict[str, Any]]:
     for size in SIZES:
         path = results_dir / f"{size}.json"
         if path.exists():
-            found[size] = json.loads(path.read_text())
+            found[size] = with_ratios(json.loads(path.read_text()))
     return found
 
 
@@ -43,6 +44,23 @@ def _num(value: Any, digits: int = 1) -> str:
 
 def _kb(n: int | float | None) -> str:
     return "–" if not n else f"{n / 1024:.1f}"
+
+
+def floor_ratio(entry: dict[str, Any], floor: dict[str, Any] | None) -> float | None:
+    """The page's req/s over the floor's, round by round (the floor runs first in every round, so the
+    two share the machine's load at the time), then the median of the rounds."""
+    if not floor or not entry.get("runs") or not floor.get("runs"):
+        return (entry.get("median") or {}).get("floor_ratio")
+    ratios = [r["rps"] / f["rps"] for r, f in zip(entry["runs"], floor["runs"]) if f["rps"]]
+    return round(statistics.median(ratios), 3) if ratios else None
+
+
+def with_ratios(result: dict[str, Any]) -> dict[str, Any]:
+    floor = result["scenarios"].get("floor")
+    for entry in result["scenarios"].values():
+        if entry.get("median"):
+            entry["median"]["floor_ratio"] = floor_ratio(entry, floor)
+    return result
 
 
 def _cost(entry: dict[str, Any]) -> float | None:
@@ -187,7 +205,8 @@ def render(results: dict[str, dict[str, Any]], findings: str = "") -> str:
 
 def _size_section(size: str, result: dict[str, Any]) -> list[str]:
     gen = result["generation"]
-    out = [f"## {size.capitalize()} city", ""]
+    offers = gen["counts"].get("offer", 0)
+    out = [f"## {'Small city' if size == 'small' else 'Full city' if size == 'city' else size} ({offers:,} offers)", ""]
     counts = ", ".join(f"{table} {n:,}" for table, n in gen["counts"].items())
     seconds = gen["seconds"]
     out.append(f"Generated with seed {gen['seed']} (reference time {gen['now']}) in {seconds['total']:.0f} s "
@@ -248,10 +267,9 @@ def _size_section(size: str, result: dict[str, Any]) -> list[str]:
             out.append(f"| {item['kind']} | `{item['url']}` | {item['encoding']} | {item['body']:,} | {item['headers']:,} |")
         out.append(f"| **total** | | | **{weight['body_bytes']:,}** | **{weight['header_bytes']:,}** |")
         out.append("")
-        out.append(f"Total {_kb(weight['total_bytes'])} KB (limit 100 KB).")
         signed_out = result.get("page_weight_signed_out")
-        if signed_out:
-            out.append(f" The signed-out home page weighs {_kb(signed_out['total_bytes'])} KB.")
+        extra = f" The signed-out home page weighs {_kb(signed_out['total_bytes'])} KB." if signed_out else ""
+        out.append(f"Total {_kb(weight['total_bytes'])} KB (limit 100 KB).{extra}")
         out.append("")
     return out
 
@@ -290,14 +308,16 @@ def _slow_section(results: dict[str, dict[str, Any]]) -> list[str]:
             if not slow and not late:
                 continue
             found = True
-            out.append(f"- **{size}, {entry['title']}** ({_num(m.get('floor_ratio'), 2)} × floor, p99 "
-                       f"{_num(m.get('p99_ms'), 0)} ms; app {_num(m.get('app_cpu_ms'), 2)} ms + PostgreSQL "
-                       f"{_num(m.get('pg_cpu_ms'), 2)} ms CPU per request):")
             best = max(entry["runs"], key=lambda r: r["rps"])
             served = best.get("served") or best["requests"] or 1
-            for statement in (m.get("top_statements") or [])[:3]:
-                query = statement["query"][:140].replace("|", "\\|").replace("`", "'")
-                out.append(f"  - {statement['ms'] / served:.2f} ms, {statement['calls'] / served:.1f}× per request: "
+            heavy = [st for st in (m.get("top_statements") or []) if st["ms"] / served >= 1.0][:2]
+            line = (f"- **{size}, {entry['title']}** ({_num(m.get('floor_ratio'), 2)} × floor, p99 "
+                    f"{_num(m.get('p99_ms'), 0)} ms; app {_num(m.get('app_cpu_ms'), 2)} ms + PostgreSQL "
+                    f"{_num(m.get('pg_cpu_ms'), 2)} ms CPU per request)")
+            out.append(line + (":" if heavy else ": no statement takes 1 ms; the time is the app's and the queue's."))
+            for statement in heavy:
+                query = statement["query"][:140].replace("`", "'")
+                out.append(f"  - {statement['ms'] / served:.1f} ms, {statement['calls'] / served:.1f}× per request: "
                            f"`{query}…`")
     if not found:
         out.append("None.")
@@ -309,7 +329,8 @@ def _method_section() -> list[str]:
     return [
         "## How these figures are made", "",
         "- **req/s, p50, p99**: wrk, median of the repeated measurements; latency includes queueing at 16 connections.",
-        "- **× floor**: the page's req/s divided by the floor's, measured in the same run. The floor "
+        "- **× floor**: the page's req/s divided by the floor's in the same round (the floor runs first in each "
+        "round), median of the rounds. The floor "
         "(`bench/floor_app.py`) is one Litestar handler doing one indexed query (a street's newest 20 offers) and "
         "rendering a Jinja2 page padded to the size of the real feed page, gzip as the app does it, on the same "
         "uvicorn settings and worker count.",
@@ -319,7 +340,8 @@ def _method_section() -> list[str]:
         "workers) and of every PostgreSQL process during the measurement, divided by the requests served.",
         "- **DB time, queries per request**: pg_stat_statements (reset before each measurement): execution time "
         "and statements for the bench database, divided by requests. It includes the session lookup every signed-in "
-        "request makes.",
+        "request makes. Execution time is wall time inside PostgreSQL, waiting for a CPU or a disk included, so on a "
+        "busy machine it exceeds PostgreSQL's CPU time.",
         "- **peak RSS**: the largest total resident memory of the server's processes, sampled every 0.2 s.",
         "- **Sign-in**: the real form POST (CSRF cookie and field, argon2 verification, rate-limit counters, a new "
         "session row, a 303). The limits are per email and per client address, so every request uses another "

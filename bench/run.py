@@ -536,8 +536,7 @@ async def run_bench(args: argparse.Namespace, database_url: str, metadata: dict[
         }
         if plan.runs:
             entry["median"] = summarise(plan.runs, plan.scenario.expected)
-            if floor_summary.get("rps"):
-                entry["median"]["floor_ratio"] = round(entry["median"]["rps"] / floor_summary["rps"], 3)
+            entry["median"]["floor_ratio"] = report.floor_ratio(entry, {"runs": floor_plan.runs})
         scenarios[plan.scenario.key] = entry
     return {
         "size": args.size,
