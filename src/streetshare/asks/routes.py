@@ -20,7 +20,7 @@ from streetshare.photos.routes import photo_was_chosen, store_of, uploaded_photo
 from streetshare.photos.service import prepare
 from streetshare.places import queries as places
 from streetshare.web.auth import current, requires_resident
-from streetshare.web.forms import form_data
+from streetshare.web.forms import form_data, patched_fields
 from streetshare.web.pages import form_page, page
 
 FORM_FIELDS = ("title", "description", "category", "help_kind", "needed_by")
@@ -251,10 +251,10 @@ async def api_ask(request: Request, ask_id: FromPath[int]) -> AskOut:
 @patch("/asks/{ask_id:int}", guards=[requires_resident], summary="Change your ask, or withdraw it or mark it fulfilled")
 async def api_update_ask(request: Request, ask_id: FromPath[int], data: JSONBody[AskPatch]) -> AskOut:
     me = current(request)
-    raw = await request.json()
-    given = {k: v for k, v in msgspec.structs.asdict(data).items() if isinstance(raw, dict) and k in raw}
+    given = await patched_fields(request, data)
+    asked_status = "status" in given
     status = given.pop("status", None)
-    if "status" in raw and status not in PATCH_STATUS:
+    if asked_status and status not in PATCH_STATUS:
         raise Invalid({"status": "status must be withdrawn or fulfilled."})
     if given:
         await service.update_ask(ask_id, acting=me.id, changes=given)

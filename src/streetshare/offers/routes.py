@@ -20,7 +20,7 @@ from streetshare.photos.routes import photo_was_chosen, store_of, uploaded_photo
 from streetshare.photos.service import prepare
 from streetshare.places import queries as places
 from streetshare.web.auth import current, requires_resident
-from streetshare.web.forms import form_data
+from streetshare.web.forms import form_data, patched_fields
 from streetshare.web.pages import form_page, page
 
 FORM_FIELDS = ("kind", "title", "description", "category", "loan_days", "slots", "starts_at", "ends_at")
@@ -286,10 +286,10 @@ async def api_offer(request: Request, offer_id: FromPath[int]) -> OfferOut:
 @patch("/offers/{offer_id:int}", guards=[requires_resident], summary="Change your offer, or pause, resume or withdraw it")
 async def api_update_offer(request: Request, offer_id: FromPath[int], data: JSONBody[OfferPatch]) -> OfferOut:
     me = current(request)
-    raw = await request.json()
-    given = {k: v for k, v in msgspec.structs.asdict(data).items() if isinstance(raw, dict) and k in raw}
+    given = await patched_fields(request, data)
+    asked_status = "status" in given
     status = given.pop("status", None)
-    if "status" in raw and status not in PATCH_STATUS:
+    if asked_status and status not in PATCH_STATUS:
         raise Invalid({"status": "status must be paused, active or withdrawn."})
     if given:
         await service.update_offer(offer_id, acting=me.id, changes=given)

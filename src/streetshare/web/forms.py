@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+import msgspec
 from litestar import Request
 
 
@@ -36,3 +37,11 @@ def safe_next(target: str | None, default: str = "/") -> str:
 def keep(data: dict[str, Any], *fields: str) -> dict[str, Any]:
     """The values to put back in a re-rendered form (never passwords)."""
     return {f: data.get(f, "") for f in fields}
+
+
+async def patched_fields(request: Request, data: Any) -> dict[str, Any]:
+    """The fields a JSON PATCH body really contains (a msgspec Struct fills the others with defaults)."""
+    raw = await request.json()
+    if not isinstance(raw, dict):
+        return {}
+    return {k: v for k, v in msgspec.structs.asdict(data).items() if k in raw}
