@@ -207,3 +207,22 @@ async def add_photo(ask_id: int, *, acting: int, photo: ProcessedPhoto, store: P
 
 async def remove_photo(ask_id: int, photo_id: int, *, acting: int, store: PhotoStore) -> None:
     await photos.remove("ask", ask_id, photo_id, acting=acting, store=store)
+
+
+async def move_open_asks(owner: int, *, to_street: int) -> int:
+    """The owner moves street and brings their open asks along (caller's transaction)."""
+    result = await db.execute(
+        "UPDATE ask SET street = $2, updated_at = $3 WHERE owner = $1 AND status = 'open' AND street <> $2",
+        owner, to_street, clock.now(),
+    )
+    return int(result.split()[-1])
+
+
+async def withdraw_open_asks(owner: int, *, except_street: int | None = None) -> int:
+    """The owner leaves a street: their open asks, except those on `except_street`, are withdrawn."""
+    result = await db.execute(
+        "UPDATE ask SET status = 'withdrawn', updated_at = $3 WHERE owner = $1 AND status = 'open' "
+        "AND street IS DISTINCT FROM $2",
+        owner, except_street, clock.now(),
+    )
+    return int(result.split()[-1])

@@ -273,17 +273,13 @@ async def remove_resident(street_id: int, resident_id: int, *, acting: int, reas
         )
         if member is None:
             raise NotFound("They aren't a member of this street.")
-        now = clock.now()
         await db.execute("UPDATE resident SET street = NULL, street_joined_at = NULL WHERE id = $1", resident_id)
-        await db.execute(
-            "UPDATE offer SET status = 'withdrawn', updated_at = $3 "
-            "WHERE owner = $1 AND street = $2 AND status IN ('active', 'paused')",
-            resident_id, street_id, now,
-        )
-        await db.execute(
-            "UPDATE ask SET status = 'withdrawn', updated_at = $3 WHERE owner = $1 AND street = $2 AND status = 'open'",
-            resident_id, street_id, now,
-        )
+        # Their open items live on their home street, this one: withdrawn by their own services.
+        from streetshare.asks import service as asks
+        from streetshare.offers import service as offers
+
+        await offers.withdraw_open_offers(resident_id)
+        await asks.withdraw_open_asks(resident_id)
         await db.execute("DELETE FROM street_coordinator WHERE street = $1 AND resident = $2", street_id, resident_id)
         await db.execute("DELETE FROM verified_neighbour WHERE street = $1 AND resident = $2", street_id, resident_id)
         await log_action(street_id, acting, "remove_resident", "resident", resident_id, reason)

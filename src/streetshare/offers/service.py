@@ -145,3 +145,24 @@ async def add_photo(offer_id: int, *, acting: int, photo: ProcessedPhoto, store:
 
 async def remove_photo(offer_id: int, photo_id: int, *, acting: int, store: PhotoStore) -> None:
     await photos.remove("offer", offer_id, photo_id, acting=acting, store=store)
+
+
+async def move_open_offers(owner: int, *, to_street: int) -> int:
+    """The owner moves street and brings their active and paused offers along (caller's transaction)."""
+    result = await db.execute(
+        "UPDATE offer SET street = $2, updated_at = $3 WHERE owner = $1 AND status IN ('active', 'paused') "
+        "AND street <> $2",
+        owner, to_street, clock.now(),
+    )
+    return int(result.split()[-1])
+
+
+async def withdraw_open_offers(owner: int, *, except_street: int | None = None) -> int:
+    """The owner leaves a street (moving without their offers, or removed by a coordinator): their
+    active and paused offers, except those on `except_street`, are withdrawn; history stays."""
+    result = await db.execute(
+        "UPDATE offer SET status = 'withdrawn', updated_at = $3 WHERE owner = $1 AND status IN ('active', 'paused') "
+        "AND street IS DISTINCT FROM $2",
+        owner, except_street, clock.now(),
+    )
+    return int(result.split()[-1])

@@ -229,36 +229,14 @@ async def _move(resident_id: int, street_id: int, items: str) -> bool:
     await db.execute(
         "UPDATE resident SET street = $2, street_joined_at = $3 WHERE id = $1", resident_id, street_id, now
     )
+    # Offers and asks are the offers and asks services' to change.
+    from streetshare.asks import service as asks
+    from streetshare.offers import service as offers
+
     if items == rules.BRING:
-        await db.execute(
-            """
-            UPDATE offer SET street = $2, updated_at = $3
-            WHERE owner = $1 AND status IN ('active', 'paused') AND street <> $2
-            """,
-            resident_id,
-            street_id,
-            now,
-        )
-        await db.execute(
-            "UPDATE ask SET street = $2, updated_at = $3 WHERE owner = $1 AND status = 'open' AND street <> $2",
-            resident_id,
-            street_id,
-            now,
-        )
+        await offers.move_open_offers(resident_id, to_street=street_id)
+        await asks.move_open_asks(resident_id, to_street=street_id)
     else:
-        await db.execute(
-            """
-            UPDATE offer SET status = 'withdrawn', updated_at = $3
-            WHERE owner = $1 AND status IN ('active', 'paused') AND street <> $2
-            """,
-            resident_id,
-            street_id,
-            now,
-        )
-        await db.execute(
-            "UPDATE ask SET status = 'withdrawn', updated_at = $3 WHERE owner = $1 AND status = 'open' AND street <> $2",
-            resident_id,
-            street_id,
-            now,
-        )
+        await offers.withdraw_open_offers(resident_id, except_street=street_id)
+        await asks.withdraw_open_asks(resident_id, except_street=street_id)
     return True
