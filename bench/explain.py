@@ -3,7 +3,7 @@
     uv run python -m bench.explain --size city --people 5 --q ladder [--plans]
 
 For each of the first sampled residents (the same ones bench.run loads the pages with), runs the
-feed query once to warm the cache, then EXPLAINs it (times are planning + execution) (streetshare.feed.queries.FEED_SQL) with a custom plan and with a generic plan (asyncpg
+feed query once to warm the cache, then EXPLAINs it (times are planning + execution) (streetshare.feed.queries.page_query) with a custom plan and with a generic plan (asyncpg
 keeps prepared statements, and after five executions PostgreSQL may switch to the generic plan),
 for the plain feed and for a search, and prints execution times (and the plans with --plans).
 """
@@ -36,11 +36,11 @@ async def explain(url: str, people: int, q: str, show_plans: bool, seed: int) ->
         for row in rows:
             scope = await fq.scope_of(row["id"])
             for label, filters in (("feed", fq.Filters()), (f"search {q!r}", fq.Filters.parse(q=q))):
-                args = fq.feed_args(row["id"], scope, filters, None)
-                await conn.fetch(fq.FEED_SQL, *args)  # warm the cache first: compare plans, not cache states
+                sql, args = fq.page_query(row["id"], scope, filters, None)
+                await conn.fetch(sql, *args)  # warm the cache first: compare plans, not cache states
                 for mode in ("force_custom_plan", "force_generic_plan"):
                     await conn.execute(f"SET plan_cache_mode = {mode}")
-                    plan = "\n".join(r[0] for r in await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + fq.FEED_SQL, *args))
+                    plan = "\n".join(r[0] for r in await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + sql, *args))
                     ms = float(re.search(r"Execution Time: ([\d.]+) ms", plan).group(1))
                     planning = re.search(r"Planning Time: ([\d.]+) ms", plan)
                     ms += float(planning.group(1)) if planning else 0.0

@@ -8,9 +8,11 @@ Scope (who sees what), used by every read path (feed, search, detail pages, phot
   account that is no longer active; never a hidden item (the owner still sees their own).
 
 Speed: the page is one query. For each street in scope, a LATERAL subquery walks the partial
-index offer_feed / ask_feed (street, created_at DESC, id DESC) from the cursor and stops after
-a page; the few rows left are merged, joined to their owner, street and first photo. So the cost
-depends on the page size and the number of streets in scope, not on the size of the tables.
+covering index offer_feed / ask_feed (street, created_at DESC, id DESC, INCLUDE the columns the
+filters need) from the cursor and stops after a page, reading no table rows; the few rows left are
+merged, and only those are read, joined to their owner, street and first photo. A search finds each
+street's matches through the (street, search) GIN indexes instead. So the cost depends on the page
+size and the number of streets in scope, not on the size of the tables (bench/, docs/performance.md).
 
 Privacy: the distance shown is computed in PostgreSQL from the viewer's home to the owner's
 home and rounded here (approx_distance_m); no coordinates are selected.
@@ -193,54 +195,60 @@ class FeedPage:
         return self.next.encode() if self.next else None
 
 
+# The parameters of every page query, in order; the text searches add the query as the last one.
 _NAMES = ("viewer", "streets", "home", "at", "offer_bound", "ask_bound", "offer_kind", "ask_kind",
-          "category", "q", "now", "limit", "with_offers", "with_asks")
-_P = {name: f"${i}" for i, name in enumerate(_NAMES, start=1)}
+          "category", "now", "limit", "with_offers", "with_asks")
+FEED, WORDS, NEAR = "feed", "words", "near"  # no text; full-text match; near spellings of the title
 
+# Per row, only what the covering feed indexes hold (offer_feed / ask_feed INCLUDE owner,
+# neighbours_may_see, kinds, category and dates): the walk is index-only. Blocks are two tiny
+# per-viewer sets, and a suspended owner is looked up in the (nearly always empty) partial index
+# resident_inactive, so no row costs a heap visit until the page is chosen.
 _BLOCKS_AND_OWNER = """
-          AND NOT EXISTS (SELECT 1 FROM resident_block b WHERE b.blocker = {a}.owner AND b.blocked = {viewer})
-          AND NOT EXISTS (SELECT 1 FROM resident_block b WHERE b.blocker = {viewer} AND b.blocked = {a}.owner)
-          AND EXISTS (SELECT 1 FROM resident ow WHERE ow.id = {a}.owner AND ow.is_active)"""
+              AND NOT EXISTS (SELECT 1 FROM resident_block b WHERE b.blocker = {a}.owner AND b.blocked = {viewer})
+              AND NOT EXISTS (SELECT 1 FROM resident_block b WHERE b.blocker = {viewer} AND b.blocked = {a}.owner)
+              AND NOT EXISTS (SELECT 1 FROM resident ow WHERE ow.id = {a}.owner AND NOT ow.is_active)"""
 
-_SEARCH = "({q}::text IS NULL OR {a}.search @@ websearch_to_tsquery('english', {q}) OR {a}.title %> {q})"
+# WORDS runs on the GIN indexes offer_street_search / ask_street_search (street, search): the
+# matches in one street, whatever the size of the city. NEAR (a typo: no word matched anything)
+# tests each item of each street in scope, which costs more; it only runs when WORDS found nothing.
+_TEXT = {
+    FEED: "",
+    WORDS: "\n              AND {a}.search @@ websearch_to_tsquery('english', {q})",
+    NEAR: "\n              AND {a}.title %> {q}",
+}
 
-FEED_SQL = ("""
+_PAGE_SQL = """
 WITH page AS (
     SELECT * FROM (
         (
-        SELECT 'offer'::text AS type, o.id, o.owner, o.street, o.title, o.kind, NULL::text AS help_kind,
-               o.category, o.created_at, o.slots, o.starts_at, o.ends_at, o.loan_days, NULL::date AS needed_by
+        SELECT 'offer'::text AS type, o.id, o.created_at
         FROM unnest(CASE WHEN {with_offers}::bool THEN {streets}::int[] ELSE '{{}}'::int[] END) AS sc(street)
         CROSS JOIN LATERAL (
-            SELECT o.* FROM offer o
+            SELECT o.id, o.created_at FROM offer o
             WHERE o.street = sc.street AND o.status = 'active' AND o.hidden_at IS NULL
               AND (o.street = {home}::int OR o.neighbours_may_see)
               AND (o.created_at, o.id) < ({at}::timestamptz, {offer_bound}::bigint)
               AND ({offer_kind}::text IS NULL OR o.kind = {offer_kind})
               AND ({category}::text IS NULL OR o.category = {category})
-              AND """ + _SEARCH.replace("{a}", "o") + """
               AND (o.kind <> 'time'
-                   OR coalesce(o.ends_at, o.starts_at + interval '1 day', 'infinity') > {now}::timestamptz)"""
-    + _BLOCKS_AND_OWNER.replace("{a}", "o") + """
+                   OR coalesce(o.ends_at, o.starts_at + interval '1 day', 'infinity') > {now}::timestamptz){offer_text}{offer_blocks}
             ORDER BY o.created_at DESC, o.id DESC
             LIMIT {limit}::int
         ) o
         )
         UNION ALL
         (
-        SELECT 'ask'::text AS type, a.id, a.owner, a.street, a.title, NULL::text AS kind, a.help_kind,
-               a.category, a.created_at, NULL::int, NULL::timestamptz, NULL::timestamptz, NULL::int, a.needed_by
+        SELECT 'ask'::text AS type, a.id, a.created_at
         FROM unnest(CASE WHEN {with_asks}::bool THEN {streets}::int[] ELSE '{{}}'::int[] END) AS sc(street)
         CROSS JOIN LATERAL (
-            SELECT a.* FROM ask a
+            SELECT a.id, a.created_at FROM ask a
             WHERE a.street = sc.street AND a.status = 'open' AND a.hidden_at IS NULL
               AND (a.street = {home}::int OR a.neighbours_may_see)
               AND (a.created_at, a.id) < ({at}::timestamptz, {ask_bound}::bigint)
               AND ({ask_kind}::text IS NULL OR a.help_kind = {ask_kind})
               AND ({category}::text IS NULL OR a.category = {category})
-              AND """ + _SEARCH.replace("{a}", "a") + """
-              AND a.expires_at > {now}::timestamptz"""
-    + _BLOCKS_AND_OWNER.replace("{a}", "a") + """
+              AND a.expires_at > {now}::timestamptz{ask_text}{ask_blocks}
             ORDER BY a.created_at DESC, a.id DESC
             LIMIT {limit}::int
         ) a
@@ -249,12 +257,17 @@ WITH page AS (
     ORDER BY created_at DESC, (CASE type WHEN 'offer' THEN 2 ELSE 1 END) DESC, id DESC
     LIMIT {limit}::int
 )
-SELECT p.*, ow.display_name AS owner_name, s.name AS street_name,
+SELECT p.type, p.id, coalesce(o.owner, a.owner) AS owner, coalesce(o.street, a.street) AS street,
+       coalesce(o.title, a.title) AS title, o.kind, a.help_kind, coalesce(o.category, a.category) AS category,
+       p.created_at, o.slots, o.starts_at, o.ends_at, o.loan_days, a.needed_by,
+       ow.display_name AS owner_name, s.name AS street_name,
        earth_distance(ll_to_earth(me.home_lat, me.home_lng), ll_to_earth(ow.home_lat, ow.home_lng)) AS distance,
        coalesce(po.id, pa.id) AS photo_id, coalesce(po.sha256, pa.sha256) AS photo_sha
 FROM page p
-JOIN resident ow ON ow.id = p.owner
-JOIN street s ON s.id = p.street
+LEFT JOIN offer o ON p.type = 'offer' AND o.id = p.id
+LEFT JOIN ask a ON p.type = 'ask' AND a.id = p.id
+JOIN resident ow ON ow.id = coalesce(o.owner, a.owner)
+JOIN street s ON s.id = coalesce(o.street, a.street)
 LEFT JOIN resident me ON me.id = {viewer}::int
 LEFT JOIN LATERAL (
     SELECT f.id, f.sha256 FROM photo f WHERE p.type = 'offer' AND f.offer = p.id ORDER BY f.position LIMIT 1
@@ -263,14 +276,27 @@ LEFT JOIN LATERAL (
     SELECT f.id, f.sha256 FROM photo f WHERE p.type = 'ask' AND f.ask = p.id ORDER BY f.position LIMIT 1
 ) pa ON true
 ORDER BY p.created_at DESC, (CASE p.type WHEN 'offer' THEN 2 ELSE 1 END) DESC, p.id DESC
-""").format(**_P)
+"""
+
+
+def _build(text: str) -> str:
+    names = _NAMES + (("q",) if text != FEED else ())
+    params = {name: f"${i}" for i, name in enumerate(names, start=1)}
+    parts = {f"{t}_{part}": template.replace("{a}", t[0]).format(**params)
+             for t in TYPES for part, template in (("text", _TEXT[text]), ("blocks", _BLOCKS_AND_OWNER))}
+    return _PAGE_SQL.format(**params, **parts)
+
+
+PAGE_SQL = {text: _build(text) for text in (FEED, WORDS, NEAR)}
+FEED_SQL = PAGE_SQL[FEED]
 
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
-def feed_args(viewer_id: int, scope: StreetScope, filters: Filters, cursor: Cursor | None, *,
-              limit: int = PAGE_SIZE, now: datetime | None = None) -> list:
-    """FEED_SQL's parameters, in order (the EXPLAIN test uses them too)."""
+def page_query(viewer_id: int, scope: StreetScope, filters: Filters, cursor: Cursor | None, *,
+               limit: int = PAGE_SIZE, now: datetime | None = None, near: bool = False) -> tuple[str, list]:
+    """The SQL for one page and its parameters: the feed, or a search by words (or, with `near`,
+    by near spellings). The EXPLAIN tests and bench/explain.py use it too."""
     streets = [] if scope.home_street_id is None else [scope.home_street_id, *scope.neighbour_ids]
     values = {
         "viewer": viewer_id,
@@ -282,23 +308,33 @@ def feed_args(viewer_id: int, scope: StreetScope, filters: Filters, cursor: Curs
         "offer_kind": filters.offer_kind,
         "ask_kind": filters.ask_kind,
         "category": filters.category,
-        "q": filters.q,
         "now": now or clock.now(),
         "limit": limit + 1,  # one more than shown: is there a next page?
         "with_offers": filters.type in (None, "offer"),
         "with_asks": filters.type in (None, "ask"),
     }
-    return [values[name] for name in _NAMES]
+    args = [values[name] for name in _NAMES]
+    if not filters.q:
+        return PAGE_SQL[FEED], args
+    return PAGE_SQL[NEAR if near else WORDS], [*args, filters.q]
 
 
 async def feed_page(viewer_id: int, filters: Filters | None = None, cursor: Cursor | None = None, *,
                     limit: int = PAGE_SIZE) -> FeedPage:
-    """A page of the viewer's feed, newest first, after `cursor`."""
+    """A page of the viewer's feed, newest first, after `cursor`.
+
+    A search shows the items whose words match (English stemming: "ladders" finds "ladder"); when
+    none does, it is taken for a typo and shows the items whose title is spelt nearly so ("laddder").
+    """
     filters = filters or Filters()
     scope = await scope_of(viewer_id)
     if scope.home_street_id is None:
         return FeedPage(items=[], next=None, has_street=False)
-    rows = await db.fetch(FEED_SQL, *feed_args(viewer_id, scope, filters, cursor, limit=limit))
+    sql, args = page_query(viewer_id, scope, filters, cursor, limit=limit)
+    rows = await db.fetch(sql, *args)
+    if not rows and filters.q:
+        sql, args = page_query(viewer_id, scope, filters, cursor, limit=limit, near=True)
+        rows = await db.fetch(sql, *args)
     items = [_item(row) for row in rows[:limit]]
     following = None
     if len(rows) > limit:
