@@ -2,7 +2,7 @@
 
 One handler, one indexed query (a street's newest 20 active offers, through the offer_feed index),
 one Jinja2 page about the size of the real feed page (BENCH_FLOOR_PAGE_BYTES), gzip as the app
-does it, served by the same uvicorn settings and worker count as `streetshare serve`. No sessions,
+does it, served by the same server (granian), settings and worker count as `streetshare serve`. No sessions,
 no CSRF, no middleware: whatever the real app costs above this is ours to explain.
 
     DATABASE_URL=... python -m bench.floor_app --port 8001 --workers 2
@@ -22,6 +22,8 @@ from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.params import FromQuery
 from litestar.response import Template
 from litestar.template.config import TemplateConfig
+
+from streetshare.db import PooledConnection
 
 NEWEST_OFFERS = """
     SELECT id, title, kind, category, description, created_at
@@ -59,6 +61,7 @@ async def open_pool() -> None:
         os.environ["DATABASE_URL"],
         min_size=int(os.environ.get("DB_POOL_MIN", "1")),
         max_size=int(os.environ.get("DB_POOL_MAX", "10")),
+        connection_class=PooledConnection,  # released as the app's are
     )
 
 
@@ -88,26 +91,14 @@ app = Litestar(
 
 
 def main() -> None:
-    import uvicorn
+    from streetshare.cli import run_server
 
     parser = argparse.ArgumentParser(prog="python -m bench.floor_app")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    trust_proxy = os.environ.get("STREETSHARE_TRUST_PROXY", "").lower() in {"1", "true", "yes", "on"}
-    # The same uvicorn.run call as `streetshare serve` (src/streetshare/cli.py).
-    uvicorn.run(
-        "bench.floor_app:app",
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        proxy_headers=trust_proxy,
-        forwarded_allow_ips="*" if trust_proxy else None,
-        access_log=False,
-        log_config=None,
-        timeout_graceful_shutdown=10,
-    )
+    run_server("bench.floor_app:app", host=args.host, port=args.port, workers=args.workers)  # as `streetshare serve`
 
 
 if __name__ == "__main__":

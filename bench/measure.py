@@ -255,8 +255,8 @@ async def run_wrk(url: str, script: Path, *, duration: int, connections: int, th
 def count_statuses(log_file: Path, start: int, requests: set[tuple[str, str]] | None = None
                    ) -> tuple[dict[int, int], int, int, int]:
     """Since byte offset `start` of the app's JSON log: response statuses (of the given (method, path)
-    requests only, when given), error lines, workers that died (uvicorn replaces a worker that misses
-    its health check), and the new offset."""
+    requests only, when given), error lines, workers that died (the server replaces a worker that
+    dies), and the new offset."""
     statuses: dict[int, int] = {}
     errors = 0
     died = 0

@@ -333,7 +333,7 @@ def _method_section() -> list[str]:
         "round), median of the rounds. The floor "
         "(`bench/floor_app.py`) is one Litestar handler doing one indexed query (a street's newest 20 offers) and "
         "rendering a Jinja2 page padded to the size of the real feed page, gzip as the app does it, on the same "
-        "uvicorn settings and worker count.",
+        "server (granian, through `streetshare.cli.run_server`) and worker count.",
         "- **unexpected**: responses with another status than the page should give (from the app's JSON request "
         "log) plus connection errors (wrk); requests wrk gave up on (30 s) are reported as timeouts.",
         "- **app CPU / PostgreSQL CPU per request**: user + system CPU of the server's processes (master and "

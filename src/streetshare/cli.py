@@ -34,19 +34,25 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     """The production server: granian with several worker processes (chosen over uvicorn by measuring:
     see docs/performance.md). Each worker imports streetshare.asgi, which reads the environment."""
-    from granian import Granian
-    from granian.constants import Interfaces
-
     url = _database_url(settings)
     os.environ["DATABASE_URL"] = url  # the worker processes read it
     if args.migrate:
         asyncio.run(_migrate(url))
+    run_server("streetshare.asgi:app", host=args.host, port=args.port, workers=args.workers or settings.web_workers)
+
+
+def run_server(target: str, *, host: str, port: int, workers: int) -> None:
+    """Serve the ASGI app at `target` ("module:attribute") as production does (the benchmark's floor
+    app is served by this too, so that both pay for the same server)."""
+    from granian import Granian
+    from granian.constants import Interfaces
+
     Granian(
-        "streetshare.asgi:app",
-        address=args.host,
-        port=args.port,
+        target,
+        address=host,
+        port=port,
         interface=Interfaces.ASGI,
-        workers=args.workers or settings.web_workers,
+        workers=workers,
         respawn_failed_workers=True,
         log_access=False,
         workers_kill_timeout=10,
