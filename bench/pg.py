@@ -2,9 +2,9 @@
 development and test servers, with pg_stat_statements loaded so the runner can report database
 time per request.
 
-Production runs the postgres:17 image with its default settings (compose.yaml); this server keeps
-PostgreSQL's defaults too, except for what measuring needs (pg_stat_statements, track_io_timing)
-and a larger max_wal_size, which only makes bulk loading quicker.
+Production runs the postgres:17 image with compose.yaml's settings (PostgreSQL's defaults but for
+shared_buffers); this server has the same, plus what measuring needs (pg_stat_statements,
+track_io_timing) and a larger max_wal_size, which only makes bulk loading quicker.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ log = logging.getLogger("bench")
 
 BENCH_PGDATA = PROJECT_DIR / "var" / "bench-postgres"
 SERVER_SETTINGS = {
+    "shared_buffers": "512MB",  # compose.yaml's default (tests/unit/test_deploy_files.py holds them together)
     "shared_preload_libraries": "pg_stat_statements",
     "track_io_timing": "on",
     "max_wal_size": "4GB",

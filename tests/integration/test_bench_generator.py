@@ -4,17 +4,12 @@ city it builds is one the database accepts, invariants included."""
 from __future__ import annotations
 
 import hashlib
-import sys
 from datetime import UTC, datetime
 
 from streetshare import db
 from streetshare.accounts.passwords import verify_password
-from streetshare.paths import PROJECT_DIR
 
-if str(PROJECT_DIR) not in sys.path:
-    sys.path.insert(0, str(PROJECT_DIR))
-
-from bench.generate import COLUMNS, PASSWORD, SIZES, city_rows, load_city, plan_city  # noqa: E402
+from bench.generate import COLUMNS, PASSWORD, SIZES, city_rows, load_city, plan_city
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 

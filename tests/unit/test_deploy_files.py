@@ -176,3 +176,12 @@ def test_ci_runs_the_readme_test_command() -> None:
     }
     if readme_commands:
         assert ci_commands[0] in readme_commands, f"README shows {sorted(readme_commands)}; .ci/run runs {ci_commands[0]!r}"
+
+
+def test_the_benchmark_runs_postgresql_with_compose_settings(compose: dict) -> None:
+    from bench.pg import SERVER_SETTINGS
+
+    command = " ".join(compose["services"]["db"]["command"])
+    default = re.search(r"shared_buffers=\$\{POSTGRES_SHARED_BUFFERS:-(\w+)\}", command)
+    assert default, command
+    assert SERVER_SETTINGS["shared_buffers"] == default.group(1)
