@@ -6,7 +6,7 @@ counts them). PRIVACY: nothing here selects a home point, an address, an email o
 coordinators see display names, titles, categories, states and dates.
 
 An exchange belongs to the street of its offer (or, for help offered on an ask without an
-offer, the street of its ask): `STREET_EXCHANGES` below.
+offer, the street of its ask): `STREET_EXCHANGES_SINCE` below.
 """
 
 from __future__ import annotations
@@ -77,16 +77,26 @@ async def coordinated_streets(resident_id: int) -> list[CoordinatedStreet]:
 # ---------------------------------------------------------------- the dashboard
 
 # A street's exchanges: through the offer's street, or the ask's when there is no offer.
-# $1 is the street. Each branch runs on an index (offer_street_created + exchange_offer,
-# ask_street_created + exchange_ask).
-STREET_EXCHANGES = """
-    SELECT e.id, e.offer, e.ask, e.offer_kind, e.provider, e.recipient, e.state, e.due_back,
-           e.requested_at, e.completed_at, e.ended_at
-    FROM offer o JOIN exchange e ON e.offer = o.id WHERE o.street = $1
+# A view of the dashboard aggregates only those of its period ($2), requested or completed since
+# then, plus the loans still out (overdue counts them whatever their age). $1 is the street.
+#
+# `= ANY (ARRAY(SELECT id ...))` reads the street's offer (ask) ids, index-only from
+# offer_street_created (ask_street_created), then their exchanges' entries in exchange_offer
+# (exchange_ask), which carry every column read here: no table row is visited (on the pages vacuum
+# has marked all-visible). So the street's history costs index entries, the period costs rows, and
+# the rest of the city costs nothing.
+# Written as a join, the planner prices each of a busy street's thousands of lookups as a disk read
+# and scans the whole exchange table instead.
+STREET_EXCHANGES_SINCE = """
+    SELECT e.state, e.provider, e.due_back, e.requested_at, e.completed_at
+    FROM exchange e
+    WHERE e.offer = ANY (ARRAY(SELECT id FROM offer WHERE street = $1))
+      AND (e.requested_at >= $2 OR e.completed_at >= $2 OR e.state = 'handed_over')
     UNION ALL
-    SELECT e.id, e.offer, e.ask, e.offer_kind, e.provider, e.recipient, e.state, e.due_back,
-           e.requested_at, e.completed_at, e.ended_at
-    FROM ask a JOIN exchange e ON e.ask = a.id WHERE a.street = $1 AND e.offer IS NULL
+    SELECT e.state, e.provider, e.due_back, e.requested_at, e.completed_at
+    FROM exchange e
+    WHERE e.ask = ANY (ARRAY(SELECT id FROM ask WHERE street = $1)) AND e.offer IS NULL
+      AND (e.requested_at >= $2 OR e.completed_at >= $2 OR e.state = 'handed_over')
 """
 
 FINISHED_STATES = ("completed", "declined", "cancelled", "expired")
@@ -234,7 +244,7 @@ async def _counts(found: Activity) -> None:
 # $5 today, $6 how many sharers): counts by state, medians (ask to first match, to first offer of help,
 # request to completion), overdue, the chart's series, top sharers.
 EXCHANGE_FIGURES_SQL = f"""
-WITH se AS MATERIALIZED ({STREET_EXCHANGES}),
+WITH se AS MATERIALIZED ({STREET_EXCHANGES_SINCE}),
 buckets AS (
     SELECT generate_series(date_trunc($4::text, $2::timestamptz AT TIME ZONE 'UTC'),
                            date_trunc($4::text, $3::timestamptz AT TIME ZONE 'UTC'),
@@ -255,15 +265,13 @@ SELECT
       FROM se WHERE state = 'completed' AND completed_at >= $2) AS median_completion_s,
   (SELECT count(*) FROM se WHERE state = 'handed_over' AND due_back < $5) AS overdue,
   (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_at - created_at))
-      FROM (SELECT a.created_at, min(e.requested_at) AS first_at
-            FROM ask a JOIN exchange e ON e.ask = a.id
-            WHERE a.street = $1 AND a.created_at >= $2
-            GROUP BY a.id) f) AS median_first_exchange_s,
+      FROM (SELECT a.created_at, (SELECT min(e.requested_at) FROM exchange e WHERE e.ask = a.id) AS first_at
+            FROM ask a WHERE a.street = $1 AND a.created_at >= $2) f
+      WHERE first_at IS NOT NULL) AS median_first_exchange_s,
   (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_at - created_at))
-      FROM (SELECT a.created_at, min(m.created_at) AS first_at
-            FROM ask a JOIN match m ON m.ask = a.id
-            WHERE a.street = $1 AND a.created_at >= $2
-            GROUP BY a.id) f) AS median_first_match_s,
+      FROM (SELECT a.created_at, (SELECT min(m.created_at) FROM match m WHERE m.ask = a.id) AS first_at
+            FROM ask a WHERE a.street = $1 AND a.created_at >= $2) f
+      WHERE first_at IS NOT NULL) AS median_first_match_s,
   (SELECT json_agg(json_build_array(to_char(b.starts, 'YYYY-MM-DD'), coalesce(s.n, 0), coalesce(c.n, 0),
                                     coalesce(o.n, 0), coalesce(a.n, 0)) ORDER BY b.starts)::text
       FROM buckets b
@@ -326,18 +334,24 @@ async def _unmet_asks(found: Activity) -> None:
 
 
 async def _overdue(found: Activity) -> None:
-    """Loans handed over and not back by their due date: the item and display names only."""
+    """Loans handed over and not back by their due date: the item and display names only.
+
+    Street first: the street's offers, then their loans out (exchange_on_loan_offer), not every
+    overdue loan in the city (exchange_on_loan) filtered down to the street's."""
     today = found.now.date()
     rows = await db.fetch(
         """
-        SELECT e.id, o.title, p.display_name AS lender, b.display_name AS borrower, e.due_back
-        FROM exchange e
-        JOIN offer o ON o.id = e.offer
-        JOIN resident p ON p.id = e.provider
-        JOIN resident b ON b.id = e.recipient
-        WHERE o.street = $1 AND e.state = 'handed_over' AND e.due_back < $2
-        ORDER BY e.due_back, e.id
-        LIMIT $3
+        SELECT l.id, o.title, p.display_name AS lender, b.display_name AS borrower, l.due_back
+        FROM (SELECT e.id, e.offer, e.provider, e.recipient, e.due_back
+              FROM exchange e
+              WHERE e.offer = ANY (ARRAY(SELECT id FROM offer WHERE street = $1))
+                AND e.state = 'handed_over' AND e.due_back < $2
+              ORDER BY e.due_back, e.id
+              LIMIT $3) l
+        JOIN offer o ON o.id = l.offer
+        JOIN resident p ON p.id = l.provider
+        JOIN resident b ON b.id = l.recipient
+        ORDER BY l.due_back, l.id
         """,
         found.street.id,
         today,
