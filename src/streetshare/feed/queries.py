@@ -201,12 +201,13 @@ _NAMES = ("viewer", "streets", "home", "at", "offer_bound", "ask_bound", "offer_
 FEED, WORDS, NEAR = "feed", "words", "near"  # no text; full-text match; near spellings of the title
 
 # Per row, only what the covering feed indexes hold (offer_feed / ask_feed INCLUDE owner,
-# neighbours_may_see, kinds, category and dates): the walk is index-only. Blocks are two tiny
-# per-viewer sets, and a suspended owner is looked up in the (nearly always empty) partial index
-# resident_inactive, so no row costs a heap visit until the page is chosen.
+# neighbours_may_see, kinds, category and dates): the walk is index-only. The residents the viewer
+# blocked or was blocked by are one small array, worked out once per query (an InitPlan), and a
+# suspended owner is looked up in the (nearly always empty) partial index resident_inactive, so no
+# row costs a heap visit or a block lookup until the page is chosen.
 _BLOCKS_AND_OWNER = """
-              AND NOT EXISTS (SELECT 1 FROM resident_block b WHERE b.blocker = {a}.owner AND b.blocked = {viewer})
-              AND NOT EXISTS (SELECT 1 FROM resident_block b WHERE b.blocker = {viewer} AND b.blocked = {a}.owner)
+              AND {a}.owner <> ALL(ARRAY(SELECT b.blocker FROM resident_block b WHERE b.blocked = {viewer}
+                                         UNION ALL SELECT b.blocked FROM resident_block b WHERE b.blocker = {viewer}))
               AND NOT EXISTS (SELECT 1 FROM resident ow WHERE ow.id = {a}.owner AND NOT ow.is_active)"""
 
 # WORDS runs on the GIN indexes offer_street_search / ask_street_search (street, search): the
