@@ -41,7 +41,7 @@ from bench import words
 
 log = logging.getLogger("bench")
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 PASSWORD = "bench-password-2026"
 EMAIL_DOMAIN = "bench.streetshare.test"
 
@@ -1073,6 +1073,8 @@ async def load_city(
         await _rebuild_indexes(dsn, dropped, counts)
         seconds["indexes"] = round(time.perf_counter() - started, 1)
         progress(f"  {len(dropped)} indexes rebuilt in {seconds['indexes']} s")
+    if await _link_neighbours(dsn):
+        progress("  neighbouring streets stored")
     if analyze:
         started = time.perf_counter()
         conn = await asyncpg.connect(dsn)
@@ -1083,6 +1085,19 @@ async def load_city(
         seconds["vacuum_analyze"] = round(time.perf_counter() - started, 1)
         progress(f"  VACUUM ANALYZE in {seconds['vacuum_analyze']} s")
     return Result(city.size.name, city.seed, from_pg_us(city.now).isoformat(), counts, skipped, seconds)
+
+
+async def _link_neighbours(dsn: str) -> bool:
+    """Store each street's neighbours (street_neighbour): its trigger does not run while COPY loads
+    streets as a replica. False when the schema has no such table yet."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        if not await conn.fetchval("SELECT to_regprocedure('street_neighbour_rebuild()') IS NOT NULL"):
+            return False
+        await conn.execute("SELECT street_neighbour_rebuild()")
+        return True
+    finally:
+        await conn.close()
 
 
 async def _set_street_creators(conn: asyncpg.Connection | None, dsn: str, city: City) -> None:

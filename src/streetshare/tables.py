@@ -18,12 +18,13 @@ def all_tables() -> list[type[Table]]:
     from streetshare.notifications.tables import Notification, NotificationSettings
     from streetshare.moderation.tables import ModerationLog, Report
     from streetshare.offers.tables import Offer, Photo
-    from streetshare.places.tables import GeocodeCache, ResidentBlock, Street, StreetCoordinator, StreetInvite
+    from streetshare.places.tables import (GeocodeCache, ResidentBlock, Street, StreetCoordinator, StreetInvite,
+                                           StreetNeighbour)
     from streetshare.reputation.tables import Thanks
 
     return [
         Resident, AuthToken, PasswordReset, RateLimitHit,
-        Street, StreetCoordinator, StreetInvite, ResidentBlock, GeocodeCache,
+        Street, StreetNeighbour, StreetCoordinator, StreetInvite, ResidentBlock, GeocodeCache,
         Offer, Photo, Ask,
         CarePreference, VerifiedNeighbour, Report, ModerationLog,
         Exchange, ExchangeEvent, ExchangeMessage,

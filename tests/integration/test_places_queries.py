@@ -9,6 +9,7 @@ from support.cast import ELM_STREET, LEEDS, OAK_ROAD, make_street, place_residen
 from streetshare import db
 from streetshare.places import queries
 from streetshare.places.queries import NEARBY_SQL, NEIGHBOURS_SQL, StreetScope
+from streetshare.places.rules import NEIGHBOUR_DISTANCE_M
 
 # 1.7 km due north of Elm Street's centre: in town, but not a neighbour (more than a mile).
 FAR_NORTH = (ELM_STREET[0] + 0.0153, ELM_STREET[1])
@@ -191,3 +192,47 @@ async def test_neighbouring_streets_run_on_the_gist_index():
     rows = await db.fetch("EXPLAIN (FORMAT JSON) " + NEIGHBOURS_SQL, street_id, 1600.0)
     plan = json.loads(rows[0][0])[0]["Plan"]
     assert any(n.get("Index Name") == "street_centre_earth" for n in _plan_nodes(plan)), json.dumps(plan, indent=1)
+
+
+async def _computed_neighbours(street_id: int) -> list[int]:
+    return [r["id"] for r in await db.fetch(NEIGHBOURS_SQL, street_id, float(NEIGHBOUR_DISTANCE_M))]
+
+
+async def test_stored_neighbours_agree_with_the_distances_for_streets_inserted_together():
+    # 400 streets ~300-700 m apart in a jittered grid, inserted by one statement (one trigger run).
+    await db.execute(
+        """
+        INSERT INTO street (name, centre_lat, centre_lng, radius_m, created_at)
+        SELECT 'Street ' || g, 53.6 + (g / 20) * 0.004 + (g % 7) * 0.0004, -1.8 + (g % 20) * 0.007 - (g % 5) * 0.0006,
+               800, now()
+        FROM generate_series(1, 400) AS g
+        """
+    )
+    ids = [r["id"] for r in await db.fetch("SELECT id FROM street ORDER BY id")]
+    for street_id in ids[::7]:
+        stored = await queries.neighbouring_street_ids(street_id)
+        assert stored == await _computed_neighbours(street_id)
+        assert 8 <= len(stored) < len(ids)  # a real neighbourhood, not the whole city
+
+
+async def test_a_new_street_becomes_its_neighbours_neighbour_and_a_moved_one_is_relinked():
+    elm = await make_street("Elm Street", ELM_STREET)
+    oak = await make_street("Oak Road", OAK_ROAD)
+    park = await make_street("Park Row", LEEDS)
+    assert await queries.neighbouring_street_ids(elm.id) == [oak.id]
+    await db.execute("UPDATE street SET centre_lat = $2, centre_lng = $3 WHERE id = $1", park.id,
+                     ELM_STREET[0] + 0.001, ELM_STREET[1])  # about 110 m from Elm Street
+    for street in (elm, oak, park):
+        assert await queries.neighbouring_street_ids(street.id) == await _computed_neighbours(street.id)
+    assert await queries.neighbouring_street_ids(elm.id) == [park.id, oak.id]
+    await db.execute("UPDATE street SET name = 'Park Row West' WHERE id = $1", park.id)  # not a move
+    assert await queries.neighbouring_street_ids(elm.id) == [park.id, oak.id]
+
+
+async def test_the_benchmark_can_rebuild_every_pair_after_a_bulk_load():
+    elm = await make_street("Elm Street", ELM_STREET)
+    oak = await make_street("Oak Road", OAK_ROAD)
+    await db.execute("DELETE FROM street_neighbour")
+    await db.execute("SELECT street_neighbour_rebuild()")
+    assert await queries.neighbouring_street_ids(elm.id) == [oak.id]
+    assert await queries.neighbouring_street_ids(oak.id) == [elm.id]

@@ -112,7 +112,8 @@ WHERE near.distance <= $4
 ORDER BY near.distance, near.id
 """
 
-# Streets whose centre lies within $2 metres of street $1's centre (not $1 itself), nearest first.
+# Streets whose centre lies within $2 metres of street $1's centre (not $1 itself), nearest first:
+# how the stored pairs in street_neighbour are made (the tests compare the two).
 NEIGHBOURS_SQL = """
 SELECT n.id
 FROM street s
@@ -150,20 +151,30 @@ async def streets_near_home(resident_id: int, limit: int = rules.NEARBY_LIMIT) -
     return await nearby_streets(home["home_lat"], home["home_lng"], limit)
 
 
-async def neighbouring_street_ids(street_id: int, within_m: float = rules.NEIGHBOUR_DISTANCE_M) -> list[int]:
-    """Streets whose centre is within about a mile of this street's centre, nearest first."""
-    rows = await db.fetch(NEIGHBOURS_SQL, street_id, within_m)
-    return [row["id"] for row in rows]
+async def neighbouring_street_ids(street_id: int) -> list[int]:
+    """Streets whose centre is within about a mile (rules.NEIGHBOUR_DISTANCE_M) of this street's
+    centre, nearest first: stored in street_neighbour when a street is created."""
+    rows = await db.fetch(
+        "SELECT neighbour FROM street_neighbour WHERE street = $1 ORDER BY distance_m, neighbour", street_id
+    )
+    return [row["neighbour"] for row in rows]
 
 
 async def street_scope(resident_id: int) -> StreetScope:
     """(home_street_id, neighbour_ids) for the feed: the one scoping query for "what can I see"."""
-    row = await db.fetchrow("SELECT street, looks_at FROM resident WHERE id = $1 AND is_active", resident_id)
+    row = await db.fetchrow(
+        """
+        SELECT r.street,
+               CASE WHEN r.looks_at = 'nearby' THEN ARRAY(
+                   SELECT n.neighbour FROM street_neighbour n WHERE n.street = r.street
+                   ORDER BY n.distance_m, n.neighbour) END AS neighbours
+        FROM resident r WHERE r.id = $1 AND r.is_active
+        """,
+        resident_id,
+    )
     if row is None or row["street"] is None:
         return StreetScope(None, [])
-    if row["looks_at"] != "nearby":
-        return StreetScope(row["street"], [])
-    return StreetScope(row["street"], await neighbouring_street_ids(row["street"]))
+    return StreetScope(row["street"], list(row["neighbours"] or []))
 
 
 async def visible_street_ids(resident_id: int) -> list[int]:

@@ -19,6 +19,15 @@ class Street(Table, tablename="street"):
     created_at = Timestamptz()
 
 
+class StreetNeighbour(Table, tablename="street_neighbour"):
+    """Streets within a mile of each other, both ways; written by a database trigger when a street
+    is created (migrations/streetshare_2026_11_22t03_30_00_000000.py), never by the app."""
+
+    street = ForeignKey(references=Street, on_delete=OnDelete.cascade, null=False)
+    neighbour = ForeignKey(references=Street, on_delete=OnDelete.cascade, index=True, null=False)
+    distance_m = DoublePrecision()
+
+
 class StreetCoordinator(Table, tablename="street_coordinator"):
     street = ForeignKey(references=Street, on_delete=OnDelete.cascade, null=False)
     resident = ForeignKey(references=Resident, on_delete=OnDelete.cascade, index=True, null=False)
