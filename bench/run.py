@@ -219,14 +219,19 @@ async def make_sample(conn: asyncpg.Connection, people: int, seed: int) -> Sampl
     return s
 
 
+def _everyone(sample: Sample) -> list[User]:
+    """Every sampled resident whose requests are replayed, once each."""
+    everyone = {u.id: u for u in [*sample.users, *(u for _, u in sample.offers + sample.exchanges + sample.coordinators)]}
+    if sample.busiest:
+        everyone[sample.busiest[1].id] = sample.busiest[1]
+    return list(everyone.values())
+
+
 async def create_tokens(sample: Sample) -> None:
     """A web session and an API token for every sampled resident, through the accounts service."""
     from streetshare.accounts.service import start_session
 
-    everyone = {u.id: u for u in [*sample.users, *(u for _, u in sample.offers + sample.exchanges + sample.coordinators)]}
-    if sample.busiest:
-        everyone[sample.busiest[1].id] = sample.busiest[1]
-    for u in everyone.values():
+    for u in _everyone(sample):
         u.session = await start_session(u.id, kind="session", label="bench", days=30)
         u.api = await start_session(u.id, kind="api", label="bench", days=None)
 
@@ -469,6 +474,8 @@ async def run_bench(args: argparse.Namespace, database_url: str, metadata: dict[
         try:
             await app.wait_ready("/healthz")
             sample.csrf = await csrf_token(app)
+            for user in _everyone(sample):
+                user.csrf = sample.csrf  # as a browser keeps it (else every page would set a new one)
             plans = {}
             for scenario in selected:
                 plans[scenario.key] = await preflight(app, scenario, templates[scenario.key], sample, args.probes)

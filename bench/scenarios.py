@@ -31,9 +31,11 @@ class User:
     street: int
     session: str = ""
     api: str = ""
+    csrf: str = ""  # a signed-in browser has been given the CSRF cookie on its first page
 
     def cookie(self) -> dict[str, str]:
-        return {"Cookie": f"streetshare_session={self.session}", **GZIP}
+        cookies = f"streetshare_session={self.session}" + (f"; streetshare_csrf={self.csrf}" if self.csrf else "")
+        return {"Cookie": cookies, **GZIP}
 
     def bearer(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api}", "Accept": "application/json", **GZIP}

@@ -321,14 +321,15 @@ def page_query(viewer_id: int, scope: StreetScope, filters: Filters, cursor: Cur
 
 
 async def feed_page(viewer_id: int, filters: Filters | None = None, cursor: Cursor | None = None, *,
-                    limit: int = PAGE_SIZE) -> FeedPage:
+                    limit: int = PAGE_SIZE, scope: StreetScope | None = None) -> FeedPage:
     """A page of the viewer's feed, newest first, after `cursor`.
 
+    `scope` is the viewer's (places.queries.street_scope), when the caller has it already.
     A search shows the items whose words match (English stemming: "ladders" finds "ladder"); when
     none does, it is taken for a typo and shows the items whose title is spelt nearly so ("laddder").
     """
     filters = filters or Filters()
-    scope = await scope_of(viewer_id)
+    scope = scope or await scope_of(viewer_id)
     if scope.home_street_id is None:
         return FeedPage(items=[], next=None, has_street=False)
     sql, args = page_query(viewer_id, scope, filters, cursor, limit=limit)

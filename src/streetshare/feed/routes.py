@@ -17,6 +17,7 @@ from streetshare.feed.queries import Cursor, FeedItem, FeedPage, Filters, feed_p
 from streetshare.offers.queries import offers_of
 from streetshare.offers.rules import CATEGORIES
 from streetshare.places.privacy import describe_distance
+from streetshare.places.queries import StreetScope
 from streetshare.web.auth import current, requires_resident
 from streetshare.web.pages import page
 
@@ -33,10 +34,11 @@ def distance_text(item: FeedItem, viewer_id: int) -> str:
 
 
 async def feed_context(viewer_id: int, *, type: str | None = None, kind: str | None = None,
-                       category: str | None = None, q: str | None = None, cursor: str | None = None) -> dict[str, Any]:
+                       category: str | None = None, q: str | None = None, cursor: str | None = None,
+                       scope: StreetScope | None = None) -> dict[str, Any]:
     """What templates/feed/feed.html needs (the home page of a resident with a street)."""
     filters = Filters.parse(type=type, kind=kind, category=category, q=q)
-    feed = await feed_page(viewer_id, filters, Cursor.decode(cursor))
+    feed = await feed_page(viewer_id, filters, Cursor.decode(cursor), scope=scope)
     more = f"/?{urlencode({**filters.query_items(), 'cursor': feed.next_cursor})}" if feed.next_cursor else None
     return {
         "feed": feed,

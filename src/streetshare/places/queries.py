@@ -160,21 +160,27 @@ async def neighbouring_street_ids(street_id: int) -> list[int]:
     return [row["neighbour"] for row in rows]
 
 
+_HOME_AND_SCOPE_SQL = """
+SELECT r.street, s.name,
+       CASE WHEN r.looks_at = 'nearby' THEN ARRAY(
+           SELECT n.neighbour FROM street_neighbour n WHERE n.street = r.street
+           ORDER BY n.distance_m, n.neighbour) END AS neighbours
+FROM resident r LEFT JOIN street s ON s.id = r.street
+WHERE r.id = $1 AND r.is_active
+"""
+
+
+async def home_and_scope(resident_id: int) -> tuple[HomeStreet | None, StreetScope]:
+    """The resident's home street and what they see, in one query (the home page needs both)."""
+    row = await db.fetchrow(_HOME_AND_SCOPE_SQL, resident_id)
+    if row is None or row["street"] is None:
+        return None, StreetScope(None, [])
+    return HomeStreet(row["street"], row["name"]), StreetScope(row["street"], list(row["neighbours"] or []))
+
+
 async def street_scope(resident_id: int) -> StreetScope:
     """(home_street_id, neighbour_ids) for the feed: the one scoping query for "what can I see"."""
-    row = await db.fetchrow(
-        """
-        SELECT r.street,
-               CASE WHEN r.looks_at = 'nearby' THEN ARRAY(
-                   SELECT n.neighbour FROM street_neighbour n WHERE n.street = r.street
-                   ORDER BY n.distance_m, n.neighbour) END AS neighbours
-        FROM resident r WHERE r.id = $1 AND r.is_active
-        """,
-        resident_id,
-    )
-    if row is None or row["street"] is None:
-        return StreetScope(None, [])
-    return StreetScope(row["street"], list(row["neighbours"] or []))
+    return (await home_and_scope(resident_id))[1]
 
 
 async def visible_street_ids(resident_id: int) -> list[int]:

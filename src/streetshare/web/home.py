@@ -17,14 +17,14 @@ from streetshare.web.pages import page, settings_of
 async def home(request: Request, type: FromQuery[str | None] = None, kind: FromQuery[str | None] = None,
                category: FromQuery[str | None] = None, q: FromQuery[str | None] = None,
                cursor: FromQuery[str | None] = None) -> Template | Redirect:
-    street = await places.home_street(request.user.id) if request.user else None
-    if request.user and street is None:  # nothing to show yet: find their street first
+    if request.user is None:
+        return page("home.html", street=None)
+    street, scope = await places.home_and_scope(request.user.id)
+    if street is None:  # nothing to show yet: find their street first
         return Redirect(path="/streets/nearby" if await places.has_home(request.user.id) else "/places/home",
                         status_code=303)
-    if request.user:  # the street feed, with its filters, search and "More"
-        return page("home.html", street=street, **await feed.feed_context(
-            request.user.id, type=type, kind=kind, category=category, q=q, cursor=cursor))
-    return page("home.html", street=street)
+    return page("home.html", street=street, **await feed.feed_context(  # the feed, its filters, search and "More"
+        request.user.id, type=type, kind=kind, category=category, q=q, cursor=cursor, scope=scope))
 
 
 @get("/manifest.webmanifest", media_type="application/manifest+json", include_in_schema=False)
