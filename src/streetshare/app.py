@@ -119,5 +119,6 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
     )
     app.state.settings = settings
     # Around the whole app, not each route, so the router's 404/405 and CSRF refusals get them too.
-    app.asgi_handler = SecurityHeadersMiddleware(settings)(app.asgi_handler)
+    # One pooled connection for each request's reads (db.one_connection), not one per query.
+    app.asgi_handler = SecurityHeadersMiddleware(settings)(db.shared_connection_per_request(app.asgi_handler))
     return app

@@ -9,8 +9,9 @@ transaction's connection when there is one, so a service function's writes share
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -115,17 +116,78 @@ class _LogWriter:
         pass
 
 
-def transaction():
-    """`async with db.transaction():` one transaction for a service function's writes."""
-    return DB.transaction()
+@contextlib.asynccontextmanager
+async def transaction() -> AsyncIterator[None]:
+    """`async with db.transaction():` one transaction for a service function's writes.
+
+    A request gives back the connection its reads shared (one_connection) before the transaction
+    takes its own, so a request never holds two: ten requests waiting for a second connection
+    from a pool of ten would wait for ever.
+    """
+    held = _request_connection.get()
+    if held is not None and held.conn is not None and DB.current_transaction.get() is None:
+        conn, held.conn = held.conn, None
+        await DB.pool.release(conn)
+    async with DB.transaction():
+        yield
+
+
+class _Held:
+    """The pooled connection a request's queries share, once its first query has taken one."""
+
+    __slots__ = ("conn",)
+
+    def __init__(self) -> None:
+        self.conn: asyncpg.Connection | None = None
+
+
+_request_connection: contextvars.ContextVar[_Held | None] = contextvars.ContextVar("request_connection", default=None)
+
+
+@contextlib.asynccontextmanager
+async def one_connection() -> AsyncIterator[None]:
+    """Inside, the raw-SQL helpers below share one pooled connection, taken by the first query and
+    given back at the end, instead of taking one from the pool and giving it back per query.
+
+    Each web request runs inside one (shared_connection_per_request). Queries inside must not run
+    concurrently (asyncio.gather): a connection runs one query at a time. Transactions
+    (db.transaction) and Piccolo's query builder still take their own connection.
+    """
+    held = _Held()
+    token = _request_connection.set(held)
+    try:
+        yield
+    finally:
+        _request_connection.reset(token)
+        if held.conn is not None and DB.pool is not None:
+            await DB.pool.release(held.conn)
+
+
+def shared_connection_per_request(app: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """ASGI wrapper: every HTTP request's queries share one pooled connection (one_connection)."""
+
+    async def wrapped(scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        async with one_connection():
+            await app(scope, receive, send)
+
+    return wrapped
 
 
 @contextlib.asynccontextmanager
 async def connection() -> AsyncIterator[asyncpg.Connection]:
-    """The current transaction's connection, or one from the pool."""
+    """The current transaction's connection, else the request's shared one, else one from the pool."""
     current = DB.current_transaction.get()
     if current is not None:
         yield current.connection
+        return
+    held = _request_connection.get()
+    if held is not None and DB.pool is not None:
+        if held.conn is None:
+            held.conn = await DB.pool.acquire()
+        yield held.conn
         return
     if DB.pool is None:
         conn = await DB.get_new_connection()

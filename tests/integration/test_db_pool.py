@@ -3,7 +3,10 @@ safe only while nothing keeps session state on a pooled connection, which these 
 
 from __future__ import annotations
 
+import asyncio
 import re
+
+from support.cast import app_client
 
 from streetshare import db
 from streetshare.paths import PROJECT_DIR
@@ -43,3 +46,58 @@ def test_nothing_in_the_app_keeps_session_state_on_a_pooled_connection():
             if SESSION_STATE.search(line):
                 found.append(f"{path.relative_to(PROJECT_DIR)}:{number}: {line.strip()}")
     assert not found, "session state on a pooled connection needs the reset query back:\n" + "\n".join(found)
+
+
+async def test_queries_inside_one_connection_share_one_and_give_it_back():
+    free = DB.pool.get_idle_size()
+    async with db.one_connection():
+        pids = {await db.fetchval("SELECT pg_backend_pid()") for _ in range(5)}
+        assert len(pids) == 1
+    assert DB.pool.get_idle_size() >= free  # given back at the end
+
+
+async def test_a_transaction_inside_never_makes_a_request_hold_two_connections():
+    """More requests than the pool has connections, each reading and then writing: holding the
+    shared connection while waiting for the transaction's would leave every one of them waiting."""
+    await db.execute("CREATE TABLE IF NOT EXISTS t_pool_writes (n int)")
+
+    async def request(n: int) -> None:
+        async with db.one_connection():
+            await db.fetchval("SELECT 1")
+            await asyncio.sleep(0.01)  # all of them holding a connection at once
+            async with db.transaction():
+                await db.execute("INSERT INTO t_pool_writes VALUES ($1)", n)
+            await db.fetchval("SELECT 1")
+
+    try:
+        await asyncio.wait_for(asyncio.gather(*(request(n) for n in range(DB.pool.get_max_size() + 5))), timeout=20)
+        assert await db.fetchval("SELECT count(*) FROM t_pool_writes") == DB.pool.get_max_size() + 5
+    finally:
+        await db.execute("DROP TABLE t_pool_writes")
+
+
+async def test_a_web_request_takes_one_connection_for_all_its_reads(settings, alice, monkeypatch):
+    from support.cast import ELM_STREET, make_offer, make_street, place_resident, sign_in
+
+    elm = await make_street("Elm Street", ELM_STREET)
+    await place_resident(alice, elm)
+    await make_offer(alice, title="Ladder to lend")
+    taken = []
+
+    class CountingPool:
+        def __init__(self, pool):
+            self._pool = pool
+
+        def acquire(self, *args, **kwargs):
+            taken.append(1)
+            return self._pool.acquire(*args, **kwargs)
+
+        def __getattr__(self, name):
+            return getattr(self._pool, name)
+
+    async with app_client(settings) as client:
+        await sign_in(client, alice)
+        monkeypatch.setattr(DB, "pool", CountingPool(DB.pool))
+        response = await client.get("/")
+        assert response.status_code == 200 and "Ladder to lend" in response.text
+    assert len(taken) == 1  # the session, the street and scope, the feed: one connection
