@@ -239,3 +239,56 @@ async def test_cursor_that_is_not_ours_is_ignored():
     assert Cursor.decode("MTIzLjkuNQ") is None  # "123.9.5": no such type rank
     cursor = Cursor(T0, 2, 17)
     assert Cursor.decode(cursor.encode()) == cursor
+
+
+async def test_the_feed_looking_at_a_few_rows_per_street_first_gives_the_same_pages(streets, alice, bob, monkeypatch):
+    """The feed first takes first_rows() rows of each street and type, and goes on only in the
+    streets that may hold more of the page: every page must be what walking a whole page of every
+    street gives, with busy and quiet streets, ties, filters, blocks and hidden items."""
+    import random
+
+    from support.cast import ELM_STREET, insert_ask, insert_offer, make_resident
+
+    from streetshare.feed import queries
+
+    rng = random.Random(8)
+    elm = streets[0]
+    around = [elm]
+    for n in range(8):  # neighbours within a mile, from very busy to nearly empty
+        around.append(await make_street(f"Street {n}", (ELM_STREET[0] + 0.0017 * (n + 1), ELM_STREET[1])))
+    people = [bob]
+    for n, street in enumerate(around[1:]):
+        person = await make_resident(f"Neighbour {n}", email=f"neighbour{n}@example.org")
+        await place_resident(person, street)
+        people.append(person)
+    stranger = people[3]
+    await block(stranger, alice)
+    for n in range(260):
+        owner_index = min(int(rng.expovariate(0.6)), len(people) - 1)  # skewed: a few streets post most
+        owner, street = people[owner_index], around[owner_index]
+        at = T0 + timedelta(minutes=rng.choice([n, n, n - 1]))  # some ties
+        with clock.frozen_at(at):
+            if rng.random() < 0.6:
+                await insert_offer(owner, street, kind=rng.choice(["lend", "give", "skill"]), title=f"Offer {n}",
+                                   neighbours_may_see=rng.random() < 0.8)
+            else:
+                await insert_ask(owner, street, title=f"Ask {n}")
+    await db.execute("UPDATE offer SET hidden_at = now() WHERE id % 11 = 0")
+
+    async def all_pages(filters: Filters) -> list[tuple[str, int]]:
+        seen, cursor = [], None
+        with clock.frozen_at(T0 + timedelta(days=1)):
+            while True:
+                page = await feed_page(alice.id, filters, cursor, limit=7)
+                seen.extend((i.type, i.id) for i in page.items)
+                if page.next is None:
+                    return seen
+                cursor = page.next
+
+    cases = [Filters(), Filters.parse(type="offer"), Filters.parse(kind="lend"), Filters.parse(type="ask")]
+    quick = [await all_pages(f) for f in cases]
+    monkeypatch.setattr(queries, "first_rows", lambda page, streams: page)  # every street walks a whole page
+    whole = [await all_pages(f) for f in cases]
+    assert quick == whole
+    assert len(await queries.scope_of(alice.id)) == 2 and len((await queries.scope_of(alice.id))[1]) >= 9
+    assert len(quick[0]) > 100 and not any(t == "offer" and i % 11 == 0 for t, i in quick[0])
