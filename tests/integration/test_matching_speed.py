@@ -2,6 +2,10 @@
 
 A generated city (STREETS streets 500 m apart, OFFERS offers) is enough for PostgreSQL to plan as it
 would for a big one. scripts/bench_matching.py measures the time on 200k and 1M offers.
+
+The words source finds each street's items through the per-street word index (offer_street_words /
+ask_street_words, keys '<street> <lexeme>'), never a city-wide text index: a city-wide scan costs
+what the whole city holds of the words, so it grew with the city.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ import json
 import statistics
 import time
 from datetime import timedelta
+
+import pytest
 
 from streetshare import clock, db
 from streetshare.matching import evaluate, queries, rules
@@ -79,6 +85,12 @@ async def plans(ask_id: int) -> list[str]:
     return out
 
 
+def assert_words_found_per_street(plan: str, table: str) -> None:
+    """The words source reads the per-street word index, and no city-wide text index."""
+    assert f"Bitmap Index Scan on {table}_street_words" in plan, plan
+    assert f"on {table}_search" not in plan and f"on {table}_street_search" not in plan, plan
+
+
 async def test_candidate_queries_use_the_street_and_text_indexes_never_a_scan_of_offers():
     await build_city()
     asks = [
@@ -87,9 +99,12 @@ async def test_candidate_queries_use_the_street_and_text_indexes_never_a_scan_of
         await post_ask("Strimer", category="garden"),  # misspelt: the trigram source
     ]
     for ask_id in asks:
-        for plan in await plans(ask_id):
+        words, by_title = await plans(ask_id)
+        for plan in (words, by_title):
             assert "Seq Scan on offer" not in plan, plan
             assert "Index Scan" in plan or "Bitmap Index Scan" in plan, plan
+    for ask_id in asks[:2]:
+        assert_words_found_per_street((await plans(ask_id))[0], "offer")
 
     timings = []
     for ask_id in asks * 3:
@@ -124,4 +139,56 @@ async def test_matching_a_new_offer_uses_the_ask_indexes():
         rows = await db.fetch("EXPLAIN " + query.sql, *query.args(args))
         plan = "\n".join(r[0] for r in rows)
         assert "Seq Scan on ask" not in plan and "Seq Scan on offer" not in plan, plan
+        if query is queries.ASK_CANDIDATES:
+            assert_words_found_per_street(plan, "ask")
     assert (await queries.rank_asks_for_offer(offer_id)).top
+
+    words = queries.Named.of(queries._SOURCES["ask"]["text"])
+    plain = await db.fetch(PLAIN_WORDS.replace("offer o", "ask a").replace("o.", "a.").replace("'active'", "'open'")
+                           .replace("a.kind", "a.help_kind"), args["streets"], args["kinds"], args["q"], 10_000)
+    got = await db.fetch(words.sql, *words.args({**args, "text_limit": 10_000}))
+    assert plain and [r["id"] for r in got] == [r["id"] for r in plain]
+
+
+# The words source as one plain query over the whole scope: what the per-street source must return.
+PLAIN_WORDS = """
+SELECT o.id FROM offer o
+WHERE o.street = ANY($1::int[]) AND o.status = 'active' AND o.hidden_at IS NULL
+  AND o.kind = ANY($2::text[]) AND o.search @@ $3::tsquery
+ORDER BY ts_rank(o.search, $3::tsquery) DESC, o.id DESC
+LIMIT $4
+"""
+
+
+async def test_finding_words_per_street_keeps_exactly_the_candidates_of_one_query_over_the_scope():
+    """Same rows, same cut at the limit: the per-street index changes the cost, never the candidates."""
+    await build_city()
+    titles = ["Can anyone lend me a ladder?", "Someone to cut back my hedge", "Lawnmower", "Travel cot",
+              "Jet washer for the patio", "Sewing machine"]
+    for title in titles:
+        subject = await queries.ask_subject(await post_ask(title, help_kind="borrow"))
+        kinds = rules.offer_kinds_for(subject.kind)
+        args = await queries.candidate_args(subject, kinds=kinds, category_kinds=[], vocab=await queries.vocabulary(),
+                                            title_words_only=True)
+        words = queries.Named.of(queries._SOURCES["offer"]["text"])
+        for limit in (5, queries.TEXT_CANDIDATES, 10_000):
+            values = {**args, "text_limit": limit}
+            plain = await db.fetch(PLAIN_WORDS, values["streets"], values["kinds"], values["q"], limit)
+            expected = [r["id"] for r in plain]
+            got = [r["id"] for r in await db.fetch(words.sql, *words.args(values))]
+            assert expected, title
+            assert got == expected, title
+
+
+@pytest.mark.parametrize(
+    ("terms", "words"),
+    [
+        (["'ladder'", "'stepladd'"], ["ladder", "stepladd"]),
+        (["'step' <1> 'ladder'", "'ladder'"], ["ladder"]),  # a phrase: its last lexeme, once
+        (["'pop-up' <1> 'pop' <2> 'tent'"], ["tent"]),
+        (["'o''neil'"], ["o'neil"]),
+        ([], []),
+    ],
+)
+def test_the_index_words_are_one_lexeme_of_each_query_term(terms, words):
+    assert queries.index_words(terms) == words

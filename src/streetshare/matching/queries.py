@@ -1,10 +1,11 @@
 """Reads for matching: candidates found in PostgreSQL, ranked by rules.py, and the stored matches people see.
 
 Finding candidates (`rank_offers_for_ask`, `rank_asks_for_offer`) never looks beyond the
-streets the resident sees: every candidate query starts with `street = ANY(<their streets>)` and
-the live-status conditions of the partial indexes offer_feed / ask_feed, and narrows by the GIN
-indexes: the full-text index on `search` (the other side's words and their synonyms, OR'ed) and
-the trigram index on `title`, plus, for help, the same category. Each source has a LIMIT, so
+streets the resident sees: every candidate query starts with the streets in scope and the
+live-status conditions of the partial indexes, and narrows by the GIN indexes: per street, the
+word index offer_street_words / ask_street_words (the other side's words and their synonyms,
+OR'ed, then the full-text test), so its cost follows the streets in scope, not the city; the
+trigram index on `title`; plus, for help, the same category. Each source has a LIMIT, so
 at most a few hundred rows reach Python, however many offers the city has. Then rules.fit scores
 each pair (symmetric: an ask and an offer get the same score whichever side was matched) and the
 best few are kept.
@@ -183,16 +184,33 @@ async def offer_subject(offer_id: int) -> Subject | None:
 # ---------------------------------------------------------------- candidates
 
 # Where candidates come from. Each starts with the street scope and the live-status conditions of
-# the partial feed index, then narrows by an index: the full-text GIN index (the other side's words
-# and synonyms, OR'ed), the same category (help only), or the trigram GIN index (misspellings;
-# run only when the words found too little, see rank_*).
+# the partial indexes, then narrows by an index:
+# - text: the other side's words and synonyms, OR'ed. For each street in scope (a LATERAL subquery
+#   on one street id), the GIN index offer_street_words / ask_street_words gives the live items of
+#   that street that hold one of the query's words: its keys are '<street id> <lexeme>', so a
+#   posting list holds one street's items, and the cost is what the streets in scope hold, never
+#   what the city holds (migration 03:20 says why the (street, search) indexes can't do that, and
+#   why the keys are compared as COLLATE "C").
+#   The full-text test (search @@ query) then decides on those few rows, above the OFFSET 0 fence
+#   so that PostgreSQL can't answer it from a city-wide text index instead. The rows, their order
+#   (ts_rank, then id) and the LIMIT are those of one query over `street = ANY(streets)`.
+# - category (help only): the same category;
+# - title: the trigram GIN index (misspellings; run only when the words found too little, see
+#   _candidates).
+# The query is a tsquery parameter, parsed once, not text cast per row.
 _SOURCES = {
     "offer": {
-        "text": """SELECT o.id FROM offer o
-            WHERE {q}::text IS NOT NULL
-              AND o.street = ANY({streets}::int[]) AND o.status = 'active' AND o.hidden_at IS NULL
-              AND o.kind = ANY({kinds}::text[]) AND o.search @@ {q}::text::tsquery
-            ORDER BY ts_rank(o.search, {q}::text::tsquery) DESC, o.id DESC
+        "text": """SELECT x.id FROM unnest({streets}::int[]) AS sc(street)
+            CROSS JOIN LATERAL (
+                SELECT o.id, o.street, o.kind, o.search FROM offer o
+                WHERE street_words(o.street, o.search) COLLATE "C"
+                      && (SELECT array_agg(sc.street || ' ' || w) FROM unnest({words}::text[]) AS w)
+                  AND o.status = 'active' AND o.hidden_at IS NULL
+                OFFSET 0
+            ) x
+            WHERE {q}::tsquery IS NOT NULL AND x.street = sc.street
+              AND x.kind = ANY({kinds}::text[]) AND x.search @@ {q}::tsquery
+            ORDER BY ts_rank(x.search, {q}::tsquery) DESC, x.id DESC
             LIMIT {text_limit}::int""",
         "category": """SELECT o.id FROM offer o
             WHERE cardinality({category_kinds}::text[]) > 0
@@ -208,11 +226,17 @@ _SOURCES = {
             LIMIT {title_limit}::int""",
     },
     "ask": {
-        "text": """SELECT a.id FROM ask a
-            WHERE {q}::text IS NOT NULL
-              AND a.street = ANY({streets}::int[]) AND a.status = 'open' AND a.hidden_at IS NULL
-              AND a.help_kind = ANY({kinds}::text[]) AND a.search @@ {q}::text::tsquery
-            ORDER BY ts_rank(a.search, {q}::text::tsquery) DESC, a.id DESC
+        "text": """SELECT x.id FROM unnest({streets}::int[]) AS sc(street)
+            CROSS JOIN LATERAL (
+                SELECT a.id, a.street, a.help_kind, a.search FROM ask a
+                WHERE street_words(a.street, a.search) COLLATE "C"
+                      && (SELECT array_agg(sc.street || ' ' || w) FROM unnest({words}::text[]) AS w)
+                  AND a.status = 'open' AND a.hidden_at IS NULL
+                OFFSET 0
+            ) x
+            WHERE {q}::tsquery IS NOT NULL AND x.street = sc.street
+              AND x.help_kind = ANY({kinds}::text[]) AND x.search @@ {q}::tsquery
+            ORDER BY ts_rank(x.search, {q}::tsquery) DESC, x.id DESC
             LIMIT {text_limit}::int""",
         "category": """SELECT a.id FROM ask a
             WHERE cardinality({category_kinds}::text[]) > 0
@@ -365,13 +389,30 @@ async def candidate_args(subject: Subject, *, kinds: Sequence[str], category_kin
         if doc.in_title(lexeme) and lexeme not in vocab.stop and len(word) >= TITLE_WORD_MIN and word.isalpha()
     ][:TITLE_WORDS]
     return {
-        "streets": [home, *neighbours], "home": home, "me": subject.owner, "kinds": list(kinds),
-        "q": rules.tsquery_text(terms), "title": subject.title, "category": subject.category,
+        "streets": list(dict.fromkeys([home, *neighbours])), "home": home, "me": subject.owner,
+        "kinds": list(kinds), "q": rules.tsquery_text(terms), "words": index_words(terms),
+        "title": subject.title, "category": subject.category,
         "category_kinds": list(category_kinds), "my_street": subject.street, "my_nms": subject.neighbours_may_see,
         "now": clock.now(), "neighbour_m": float(NEIGHBOUR_DISTANCE_M), "text_limit": TEXT_CANDIDATES,
         "category_limit": CATEGORY_CANDIDATES, "title_words": title_words, "title_limit": TITLE_CANDIDATES,
         "seen": [],
     }
+
+
+_QUOTED = re.compile(r"'((?:[^']|'')*)'")
+
+
+def index_words(terms: Sequence[str]) -> list[str]:
+    """One lexeme of each tsquery term (rules.query_terms: 'ladder', or a phrase 'step' <1> 'ladder'):
+    an item that matches the query holds all the lexemes of some term, so it holds one of these,
+    and the per-street word index (offer_street_words) finds it by '<street> <lexeme>'. A phrase
+    gives its last lexeme, the thing itself ('ladder' of 'step ladder')."""
+    words = []
+    for term in terms:
+        quoted = _QUOTED.findall(term)
+        if quoted:
+            words.append(quoted[-1].replace("''", "'").replace("\\\\", "\\"))
+    return list(dict.fromkeys(words))
 
 
 async def _candidates(table: str, args: dict) -> list:
