@@ -1073,8 +1073,9 @@ async def load_city(
         await _rebuild_indexes(dsn, dropped, counts)
         seconds["indexes"] = round(time.perf_counter() - started, 1)
         progress(f"  {len(dropped)} indexes rebuilt in {seconds['indexes']} s")
-    if await _link_neighbours(dsn):
-        progress("  neighbouring streets stored")
+    rebuilt = await _rebuild_derived(dsn)
+    if rebuilt:
+        progress(f"  derived tables filled: {', '.join(rebuilt)}")
     if analyze:
         started = time.perf_counter()
         conn = await asyncpg.connect(dsn)
@@ -1087,17 +1088,24 @@ async def load_city(
     return Result(city.size.name, city.seed, from_pg_us(city.now).isoformat(), counts, skipped, seconds)
 
 
-async def _link_neighbours(dsn: str) -> bool:
-    """Store each street's neighbours (street_neighbour): its trigger does not run while COPY loads
-    streets as a replica. False when the schema has no such table yet."""
+# Tables the database fills by triggers, which do not run while COPY loads rows as a replica: each
+# has a function that fills it from scratch (its migration defines it).
+DERIVED = ("street_neighbour_rebuild()", "search_word_rebuild()")
+
+
+async def _rebuild_derived(dsn: str) -> list[str]:
+    """Fill the trigger-kept tables (neighbouring streets, the titles' vocabulary); the names of
+    those whose function exists in this schema."""
+    done = []
     conn = await asyncpg.connect(dsn)
     try:
-        if not await conn.fetchval("SELECT to_regprocedure('street_neighbour_rebuild()') IS NOT NULL"):
-            return False
-        await conn.execute("SELECT street_neighbour_rebuild()")
-        return True
+        for function in DERIVED:
+            if await conn.fetchval("SELECT to_regprocedure($1) IS NOT NULL", function):
+                await conn.execute(f"SELECT {function}")
+                done.append(function.removesuffix("_rebuild()"))
     finally:
         await conn.close()
+    return done
 
 
 async def _set_street_creators(conn: asyncpg.Connection | None, dsn: str, city: City) -> None:

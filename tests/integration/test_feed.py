@@ -292,3 +292,27 @@ async def test_the_feed_looking_at_a_few_rows_per_street_first_gives_the_same_pa
     assert quick == whole
     assert len(await queries.scope_of(alice.id)) == 2 and len((await queries.scope_of(alice.id))[1]) >= 9
     assert len(quick[0]) > 100 and not any(t == "offer" and i % 11 == 0 for t, i in quick[0])
+
+
+async def test_a_typo_is_searched_again_by_the_near_spellings_of_title_words(streets, alice, bob, carol):
+    from streetshare.feed.queries import near_words
+
+    await make_offer(bob, title="Hedge trimmer to lend")
+    await make_offer(carol, title="Step ladder, 6 treads")
+    await make_ask(bob, title="Anyone got a pushchair?")
+    assert await near_words("laddder") == "(ladder)"
+    assert await titles(alice, q="hedge trimer") == ["Hedge trimmer to lend"]  # one word right, one wrong
+    assert await titles(alice, q="pushchiar") == ["Anyone got a pushchair?"]
+    assert await titles(alice, q="xq") == [] and await near_words("xq 12") is None
+    assert await titles(alice, q="zzzzzz") == []
+
+
+async def test_the_vocabulary_follows_new_and_retitled_items(streets, alice, bob):
+    from streetshare.feed.queries import near_words
+
+    assert await near_words("gazebo") is None
+    offer_id = await make_offer(bob, title="Pop-up tent")
+    assert await near_words("gazeebo") is None
+    await offers.update_offer(offer_id, acting=bob.id, changes={"title": "Gazebo for parties"})
+    assert await near_words("gazeebo") == "(gazebo)"
+    assert await titles(alice, q="gazeebo") == ["Gazebo for parties"]

@@ -98,9 +98,9 @@ async def test_filtered_search_and_later_pages_stay_on_the_indexes(city):
     first = await feed_page(city, Filters.parse(q="laddder"))
     assert first.items and all("Ladder" in item.title for item in first.items)
     for filters, cursor, near, index in [
-        (Filters.parse(q="ladder"), None, False, "offer_street_search"),
-        (Filters.parse(q="ladder", type="offer"), first.next, False, "offer_street_search"),
-        (Filters.parse(q="laddder", type="offer"), None, True, "offer_"),
+        (Filters.parse(q="ladder"), None, False, "offer_street_words"),
+        (Filters.parse(q="ladder", type="offer"), first.next, False, "offer_street_words"),
+        (Filters.parse(q="(ladder)", type="offer"), None, True, "offer_street_words"),
         (Filters.parse(kind="lend", category="garden"), None, False, "offer_feed"),
         (Filters(), first.next, False, "offer_feed"),
     ]:

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from streetshare import clock, db
@@ -224,14 +225,25 @@ _BLOCKS_AND_OWNER = """
                                          UNION ALL SELECT b.blocked FROM resident_block b WHERE b.blocker = {viewer}))
               AND NOT EXISTS (SELECT 1 FROM resident ow WHERE ow.id = {a}.owner AND NOT ow.is_active)"""
 
-# WORDS runs on the GIN indexes offer_street_search / ask_street_search (street, search): the
-# matches in one street, whatever the size of the city. NEAR (a typo: no word matched anything)
-# tests each item of each street in scope, which costs more; it only runs when WORDS found nothing.
+# WORDS finds one street's items holding one of the query's words through the GIN index
+# offer_street_words / ask_street_words (keys '<street id> <lexeme>', migration 03:20), so a
+# search costs what the streets in scope hold, not what the city holds; the full-text test then
+# decides on those few rows. (A query of nothing but excluded words, "-drill", finds nothing.)
+# NEAR (a typo: the words matched nothing in scope) runs the same with {q} a tsquery of the near
+# spellings found in the titles' vocabulary (near_words): "laddder" becomes 'ladder'.
 _TEXT = {
     FEED: "",
     WORDS: "\n              AND {a}.search @@ websearch_to_tsquery('english', {q})",
-    NEAR: "\n              AND {a}.title %> {q}",
+    NEAR: "\n              AND {a}.search @@ to_tsquery('english', {q})",
 }
+_LIVE = {"offer": "o.status = 'active' AND o.hidden_at IS NULL", "ask": "a.status = 'open' AND a.hidden_at IS NULL"}
+_BY_WORDS = """(
+                SELECT {a}.* FROM {table} {a}
+                WHERE street_words({a}.street, {a}.search) COLLATE "C" && ARRAY(
+                          SELECT {street}::text || ' ' || w FROM unnest(tsvector_to_array(to_tsvector('english', {q}))) AS w)
+                  AND {live}
+                OFFSET 0  -- a fence: the words' index, never a walk of the street testing every row
+            ) {a}"""
 _TABLE = {"offer": "offer o", "ask": "ask a"}
 _RANK_SQL = {"offer": 2, "ask": 1}
 _KEY = "created_at DESC, rank DESC, id DESC"
@@ -241,7 +253,11 @@ _UNION = "\n        UNION ALL\n"
 def _walk(type_: str, text: str, *, street: str, after: tuple[str, str], limit: str, extra: str = "") -> str:
     """One street's visible rows of one type, newest first, strictly after `after` (created_at, id)."""
     a = type_[0]
-    return (f"SELECT {a}.id, {a}.created_at FROM {_TABLE[type_]}\n"
+    source = _TABLE[type_]
+    if text in (WORDS, NEAR):
+        source = (_BY_WORDS.replace("{table}", type_).replace("{live}", _LIVE[type_])
+                  .replace("{street}", street).replace("{a}", a))
+    return (f"SELECT {a}.id, {a}.created_at FROM {source}\n"
             f"            WHERE " + _VISIBLE[type_].replace("{street}", street)
             + f"\n              AND ({a}.created_at, {a}.id) < ({after[0]}, {after[1]}){extra}"
             + _TEXT[text].replace("{a}", a) + _BLOCKS_AND_OWNER.replace("{a}", a)
@@ -350,6 +366,31 @@ FEED_SQL = PAGE_SQL[FEED]
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
+_QUERY_WORDS = re.compile(r"[^\W\d_]+")
+NEAR_PER_WORD = 3
+
+# For each word of the search (3 letters or more), the titles' words spelt most nearly like it
+# (pg_trgm similarity above its threshold, 0.3), through the trigram index on search_word.
+_NEAR_WORDS_SQL = """
+SELECT array(SELECT s.word FROM search_word s WHERE s.word % q.word
+             ORDER BY similarity(s.word, q.word) DESC, s.word LIMIT $2) AS near
+FROM unnest($1::text[]) WITH ORDINALITY AS q(word, n)
+ORDER BY q.n
+"""
+
+
+async def near_words(q: str) -> str | None:
+    """A tsquery (to_tsquery syntax) of the near spellings of the search's words, each word's
+    alternatives OR'ed and the words AND'ed ("laddder step" -> "(ladder) & (step | steps)"); None
+    when no word has one. The vocabulary holds letters only, so the text is safe to parse."""
+    words = list(dict.fromkeys(w for w in _QUERY_WORDS.findall(q.lower()) if 3 <= len(w) <= 30))[:8]
+    if not words:
+        return None
+    rows = await db.fetch(_NEAR_WORDS_SQL, words, NEAR_PER_WORD)
+    groups = ["(" + " | ".join(row["near"]) + ")" for row in rows if row["near"]]
+    return " & ".join(groups) or None
+
+
 def first_rows(page: int, streams: int) -> int:
     """How many rows each street and type gives the feed at first: about twice a fair share of the
     page, at least 3 (so most pages need no second look), never more than the page."""
@@ -388,7 +429,8 @@ async def feed_page(viewer_id: int, filters: Filters | None = None, cursor: Curs
 
     `scope` is the viewer's (places.queries.street_scope), when the caller has it already.
     A search shows the items whose words match (English stemming: "ladders" finds "ladder"); when
-    none does, it is taken for a typo and shows the items whose title is spelt nearly so ("laddder").
+    none does, it is taken for a typo and searches again by the words of titles spelt nearly so
+    ("laddder" finds "ladder").
     """
     filters = filters or Filters()
     scope = scope or await scope_of(viewer_id)
@@ -397,8 +439,10 @@ async def feed_page(viewer_id: int, filters: Filters | None = None, cursor: Curs
     sql, args = page_query(viewer_id, scope, filters, cursor, limit=limit)
     rows = await db.fetch(sql, *args)
     if not rows and filters.q:
-        sql, args = page_query(viewer_id, scope, filters, cursor, limit=limit, near=True)
-        rows = await db.fetch(sql, *args)
+        near = await near_words(filters.q)
+        if near:
+            sql, args = page_query(viewer_id, scope, replace(filters, q=near), cursor, limit=limit, near=True)
+            rows = await db.fetch(sql, *args)
     items = [_item(row) for row in rows[:limit]]
     following = None
     if len(rows) > limit:
