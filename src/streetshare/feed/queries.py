@@ -9,10 +9,11 @@ Scope (who sees what), used by every read path (feed, search, detail pages, phot
 
 Speed: the page is one query. For each street in scope, a LATERAL subquery walks the partial
 covering index offer_feed / ask_feed (street, created_at DESC, id DESC, INCLUDE the columns the
-filters need) from the cursor and stops after a page, reading no table rows; the few rows left are
-merged, and only those are read, joined to their owner, street and first photo. A search finds each
-street's matches through the (street, search) GIN indexes instead. So the cost depends on the page
-size and the number of streets in scope, not on the size of the tables (bench/, docs/performance.md).
+filters need) from the cursor, reading no table rows: a few rows of each street first, and more
+only from the streets that may hold more of the page (_FEED_PAGE). Only the page's rows are read,
+joined to their owner, street and first photo. A search finds each street's matches through the
+per-street word index (street_words) instead. So the cost depends on the page size and the streets
+in scope, not on the size of the tables (bench/, docs/performance.md).
 
 Privacy: the distance shown is computed in PostgreSQL from the viewer's home to the owner's
 home and rounded here (approx_distance_m); no coordinates are selected.
