@@ -236,3 +236,25 @@ async def test_the_benchmark_can_rebuild_every_pair_after_a_bulk_load():
     await db.execute("SELECT street_neighbour_rebuild()")
     assert await queries.neighbouring_street_ids(elm.id) == [oak.id]
     assert await queries.neighbouring_street_ids(oak.id) == [elm.id]
+
+
+async def test_a_streets_members_are_counted_from_the_index_alone():
+    elm = await make_street("Elm Street", ELM_STREET)
+    await db.execute(
+        """
+        INSERT INTO resident (email, display_name, password_hash, created_at, street, street_joined_at, is_active)
+        SELECT 'm' || g || '@example.org', 'Member ' || g, 'x', now(), $1, now(), g % 10 <> 0
+        FROM generate_series(1, 300) AS g
+        """,
+        elm.id,
+    )
+    await db.execute("VACUUM (ANALYZE) resident")
+    async with db.transaction():
+        await db.execute("SET LOCAL enable_seqscan = off")
+        await db.execute("SET LOCAL enable_bitmapscan = off")
+        rows = await db.fetch("EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(*) FROM resident WHERE street = $1 AND is_active",
+                              elm.id)
+    nodes = _plan_nodes(json.loads(rows[0][0])[0]["Plan"])
+    scan = next(n for n in nodes if n.get("Relation Name") == "resident")
+    assert scan["Node Type"] == "Index Only Scan" and scan["Index Name"] == "resident_street", scan
+    assert scan["Heap Fetches"] == 0 and scan["Actual Rows"] == 270
