@@ -525,7 +525,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
             "status", "neighbours_may_see", "hidden_at", "hidden_reason", "created_at", "updated_at"),
     "exchange": ("id", "offer", "ask", "offer_kind", "provider", "recipient", "started_by", "state", "message",
                  "wanted_from", "due_back", "requested_at", "updated_at", "accepted_at", "handed_over_at",
-                 "returned_at", "completed_at", "ended_at"),
+                 "returned_at", "completed_at", "ended_at", "street"),
     "exchange_event": ("id", "exchange", "action", "actor", "from_state", "to_state", "note", "at"),
     "exchange_message": ("id", "exchange", "author", "text", "at"),
     "thanks": ("id", "exchange", "author", "recipient", "text", "created_at"),
@@ -739,7 +739,8 @@ def _exchange_rows(city: City, tables: set[str]):
         yield "exchange", (ex.id, ex.offer.id if ex.offer else None, ex.ask.id if ex.ask else None, ex.kind,
                            ex.provider.id, ex.recipient.id, ex.started_by, ex.state, message, wanted_from, due_back,
                            ex.requested, final, at.get("accept"), handed, at.get("mark_returned"),
-                           at.get("confirm_return") or at.get("complete"), ended)
+                           at.get("confirm_return") or at.get("complete"), ended,
+                           (ex.offer or ex.ask).street.id)
         # The story, as events and the notifications they caused.
         first = "request" if ex.started_by == "recipient" else "offer_help"
         state = None

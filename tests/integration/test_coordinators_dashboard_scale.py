@@ -301,11 +301,12 @@ async def test_the_dashboard_reads_a_streets_exchanges_street_first_and_index_on
     for first_line, plan in plans.items():
         assert not re.search(r"Seq Scan on exchange\b", plan), (first_line, plan)
     figures = next(plan for line, plan in plans.items() if line.startswith("WITH se AS MATERIALIZED"))
-    assert "Index Only Scan using exchange_offer on exchange" in figures, figures
-    assert "Index Only Scan using exchange_ask on exchange" in figures, figures
-    assert "Index Only Scan using offer_street_created on offer" in figures, figures
+    for index in ("exchange_street_requested", "exchange_street_completed", "exchange_street_on_loan"):
+        assert f"Index Only Scan using {index} on exchange" in figures, figures
+    period = figures.split("CTE se", 1)[1].split("InitPlan", 1)[0]  # the street's exchanges of the period
+    assert not re.search(r"exchange_(offer|ask)\b", period), figures  # never every exchange of every offer
     overdue = next(plan for line, plan in plans.items() if line.startswith("SELECT l.id, o.title"))
-    assert "exchange_on_loan_offer" in overdue, overdue
+    assert "exchange_street_on_loan" in overdue, overdue
     assert not re.search(r"exchange_on_loan\b", overdue), overdue  # not every overdue loan in the city
 
 

@@ -80,23 +80,22 @@ async def coordinated_streets(resident_id: int) -> list[CoordinatedStreet]:
 # A view of the dashboard aggregates only those of its period ($2), requested or completed since
 # then, plus the loans still out (overdue counts them whatever their age). $1 is the street.
 #
-# `= ANY (ARRAY(SELECT id ...))` reads the street's offer (ask) ids, index-only from
-# offer_street_created (ask_street_created), then their exchanges' entries in exchange_offer
-# (exchange_ask), which carry every column read here: no table row is visited (on the pages vacuum
-# has marked all-visible). So the street's history costs index entries, the period costs rows, and
-# the rest of the city costs nothing.
-# Written as a join, the planner prices each of a busy street's thousands of lookups as a disk read
-# and scans the whole exchange table instead.
+# exchange.street is the street of the exchange's offer (or ask), kept by triggers (migration
+# 04:00). Three disjoint parts, each a range of one index that holds every column read here
+# (index-only on the pages vacuum has marked all-visible): asked for in the period
+# (exchange_street_requested), asked for before but completed in it (exchange_street_completed),
+# and asked for before, not completed in it, still out (exchange_street_on_loan). So the period
+# costs its rows, and the street's history and the rest of the city cost nothing.
 STREET_EXCHANGES_SINCE = """
     SELECT e.state, e.provider, e.due_back, e.requested_at, e.completed_at
-    FROM exchange e
-    WHERE e.offer = ANY (ARRAY(SELECT id FROM offer WHERE street = $1))
-      AND (e.requested_at >= $2 OR e.completed_at >= $2 OR e.state = 'handed_over')
+    FROM exchange e WHERE e.street = $1 AND e.requested_at >= $2
     UNION ALL
     SELECT e.state, e.provider, e.due_back, e.requested_at, e.completed_at
-    FROM exchange e
-    WHERE e.ask = ANY (ARRAY(SELECT id FROM ask WHERE street = $1)) AND e.offer IS NULL
-      AND (e.requested_at >= $2 OR e.completed_at >= $2 OR e.state = 'handed_over')
+    FROM exchange e WHERE e.street = $1 AND e.completed_at >= $2 AND e.requested_at < $2
+    UNION ALL
+    SELECT e.state, e.provider, e.due_back, e.requested_at, e.completed_at
+    FROM exchange e WHERE e.street = $1 AND e.state = 'handed_over' AND e.requested_at < $2
+      AND (e.completed_at IS NULL OR e.completed_at < $2)
 """
 
 FINISHED_STATES = ("completed", "declined", "cancelled", "expired")
@@ -336,16 +335,15 @@ async def _unmet_asks(found: Activity) -> None:
 async def _overdue(found: Activity) -> None:
     """Loans handed over and not back by their due date: the item and display names only.
 
-    Street first: the street's offers, then their loans out (exchange_on_loan_offer), not every
-    overdue loan in the city (exchange_on_loan) filtered down to the street's."""
+    Street first: the street's loans out (exchange_street_on_loan), not every overdue loan in the
+    city (exchange_on_loan) filtered down to the street's. Loans on offers only (the title)."""
     today = found.now.date()
     rows = await db.fetch(
         """
         SELECT l.id, o.title, p.display_name AS lender, b.display_name AS borrower, l.due_back
         FROM (SELECT e.id, e.offer, e.provider, e.recipient, e.due_back
               FROM exchange e
-              WHERE e.offer = ANY (ARRAY(SELECT id FROM offer WHERE street = $1))
-                AND e.state = 'handed_over' AND e.due_back < $2
+              WHERE e.street = $1 AND e.state = 'handed_over' AND e.due_back < $2 AND e.offer IS NOT NULL
               ORDER BY e.due_back, e.id
               LIMIT $3) l
         JOIN offer o ON o.id = l.offer

@@ -11,6 +11,7 @@ from piccolo.table import Table
 from streetshare.accounts.tables import Resident
 from streetshare.asks.tables import Ask
 from streetshare.offers.tables import Offer
+from streetshare.places.tables import Street
 
 
 class Exchange(Table, tablename="exchange"):
@@ -35,6 +36,9 @@ class Exchange(Table, tablename="exchange"):
     pickup_shared_at = Timestamptz(null=True, default=None)
     extension_requested_until = Date(null=True, default=None)
     extension_requested_at = Timestamptz(null=True, default=None)
+    # The street of its offer (or of its ask, when there is no offer): kept by database triggers
+    # (migrations/streetshare_2026_11_22t04_00_00_000000.py), never written by the app.
+    street = ForeignKey(references=Street, on_delete=OnDelete.no_action, null=False)
 
 
 class ExchangeEvent(Table, tablename="exchange_event"):
