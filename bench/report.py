@@ -179,8 +179,8 @@ def render(results: dict[str, dict[str, Any]], findings: str = "") -> str:
     out += [
         "## The machine and the settings", "",
         f"- {machine['cpus']} CPUs ({machine['cpu_model']}), {machine['memory_gb']} GB memory, Linux {machine['kernel']}, "
-        f"Python {machine['python']}, PostgreSQL {any_result.get('postgres', '?')} (embedded, default settings plus "
-        "pg_stat_statements), {}.".format(machine.get("wrk") or "wrk"),
+        f"Python {machine['python']}, PostgreSQL {any_result.get('postgres', '?')} (embedded, compose.yaml's "
+        "settings: defaults but 512 MB of shared_buffers; plus pg_stat_statements), {}.".format(machine.get("wrk") or "wrk"),
         "- Load generator, app servers and PostgreSQL all share these CPUs.",
     ]
     for size, result in results.items():
