@@ -78,3 +78,21 @@ async def test_readyz_gives_up_on_a_database_that_hangs(client, monkeypatch):
     response = await asyncio.wait_for(client.get("/readyz"), timeout=10)
 
     assert response.status_code == 503
+
+
+async def test_static_files_health_and_media_never_look_up_the_session(client, monkeypatch):
+    from streetshare.web import auth
+
+    looked_up = []
+
+    async def recording(token, kind):
+        looked_up.append(token)
+        return None
+
+    monkeypatch.setattr(auth, "resident_for_token", recording)
+    cookie = {"Cookie": f"{auth.SESSION_COOKIE}=some-session"}
+    for path in ("/static/style.css", "/healthz", "/readyz", "/media/1/0123456789abcdef/thumb.jpg"):
+        await client.get(path, headers=cookie)
+    assert looked_up == []
+    await client.get("/", headers=cookie)
+    assert looked_up == ["some-session"]

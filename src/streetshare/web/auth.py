@@ -6,6 +6,8 @@ CurrentResident or None. Guards turn "nobody" into a sign-in redirect or a 401.
 
 from __future__ import annotations
 
+import re
+
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
@@ -23,8 +25,15 @@ def is_api(path: str) -> bool:
     return path.startswith("/api/")
 
 
+_NO_SESSION = re.compile(r"^/static/|^/healthz$|^/readyz$|^/media/")
+
+
 class AuthMiddleware(ASGIMiddleware):
-    exclude_path_pattern = ("^/static/", "^/healthz$", "^/readyz$", "^/media/")
+    # Paths that never need to know who is asking (by path, not by route: static files and media
+    # are served under dynamic paths, which Litestar 3's exclude_path_pattern would not skip).
+    @staticmethod
+    def should_bypass_for_scope(scope: Scope) -> bool:
+        return bool(_NO_SESSION.match(scope.get("path", "")))
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         resident: CurrentResident | None = None
