@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 from streetshare import clock
 from streetshare.asks import queries, rules, service
 from streetshare.errors import Invalid, NotFound
-from streetshare.offers.routes import PersonOut, PhotoOut, PhotoUpload, StreetOut, photo_out
+from streetshare.offers.routes import PhotoOut, PhotoUpload, photo_out
 from streetshare.offers.rules import CATEGORIES
 from streetshare.photos.routes import photo_was_chosen, store_of, uploaded_photo
 from streetshare.photos.service import prepare
@@ -22,6 +22,7 @@ from streetshare.places import queries as places
 from streetshare.web.auth import current, requires_resident
 from streetshare.web.forms import form_data, patched_fields
 from streetshare.web.pages import form_page, page
+from streetshare.web.refs import PersonRef, StreetRef
 
 FORM_FIELDS = ("title", "description", "category", "help_kind", "needed_by")
 STATUS_ACTIONS = {"renew": service.renew_ask, "fulfil": service.fulfil_ask, "withdraw": service.withdraw_ask}
@@ -202,8 +203,8 @@ class AskOut(msgspec.Struct):
     neighbours_may_see: bool
     created_at: datetime
     updated_at: datetime
-    owner: PersonOut
-    street: StreetOut
+    owner: PersonRef
+    street: StreetRef
     distance_m: int | None
     photos: list[PhotoOut]
     url: str
@@ -227,8 +228,8 @@ def ask_out(ask: queries.AskView) -> AskOut:
         id=ask.id, title=ask.title, description=ask.description, category=ask.category,
         category_label=ask.category_label, help_kind=ask.help_kind, status=ask.status, needed_by=ask.needed_by,
         expires_at=ask.expires_at, neighbours_may_see=ask.neighbours_may_see, created_at=ask.created_at,
-        updated_at=ask.updated_at, owner=PersonOut(ask.owner_id, ask.owner_name),
-        street=StreetOut(ask.street_id, ask.street_name), distance_m=None if ask.is_owner else ask.distance_m,
+        updated_at=ask.updated_at, owner=PersonRef(ask.owner_id, ask.owner_name),
+        street=StreetRef(ask.street_id, ask.street_name), distance_m=None if ask.is_owner else ask.distance_m,
         photos=[photo_out(p) for p in ask.photos], url=f"/asks/{ask.id}",
     )
 

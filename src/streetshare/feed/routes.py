@@ -20,6 +20,7 @@ from streetshare.places.privacy import describe_distance
 from streetshare.places.queries import StreetScope
 from streetshare.web.auth import current, requires_resident
 from streetshare.web.pages import page
+from streetshare.web.refs import PersonRef, StreetRef
 
 TYPE_LABELS = {"offer": "Offers", "ask": "Asks"}
 # The kind filter shows both sides: lend offers with borrow asks, and so on.
@@ -63,16 +64,6 @@ web_router = Router(path="/", route_handlers=[mine], include_in_schema=False)
 # ---------------------------------------------------------------- JSON API
 
 
-class OwnerOut(msgspec.Struct):
-    id: int
-    display_name: str
-
-
-class StreetRefOut(msgspec.Struct):
-    id: int
-    name: str
-
-
 class FeedItemOut(msgspec.Struct):
     type: str
     id: int
@@ -82,8 +73,8 @@ class FeedItemOut(msgspec.Struct):
     category: str
     category_label: str
     distance_m: int | None
-    owner: OwnerOut
-    street: StreetRefOut
+    owner: PersonRef
+    street: StreetRef
     created_at: datetime
     thumb_url: str | None
     url: str
@@ -106,7 +97,7 @@ def feed_out(feed: FeedPage, viewer_id: int) -> FeedOut:
             FeedItemOut(
                 type=i.type, id=i.id, title=i.title, kind=i.kind, help_kind=i.help_kind, category=i.category,
                 category_label=i.category_label, distance_m=None if i.owner_id == viewer_id else i.distance_m,
-                owner=OwnerOut(i.owner_id, i.owner_name), street=StreetRefOut(i.street_id, i.street_name),
+                owner=PersonRef(i.owner_id, i.owner_name), street=StreetRef(i.street_id, i.street_name),
                 created_at=i.created_at, thumb_url=i.thumb_url, url=i.url, slots=i.slots, starts_at=i.starts_at,
                 ends_at=i.ends_at, loan_days=i.loan_days, needed_by=i.needed_by,  # type: ignore[arg-type]
             )

@@ -19,6 +19,7 @@ from streetshare.matching import queries, service
 from streetshare.web.auth import current, requires_resident
 from streetshare.web.forms import form_data, safe_next
 from streetshare.web.pages import page
+from streetshare.web.refs import PersonRef
 
 
 async def visible_ask_matches(ask_id: int, viewer_id: int) -> list[queries.OfferMatch]:
@@ -85,18 +86,13 @@ web_router = Router(path="/", route_handlers=[ask_matches_page, offer_matches_pa
 # ---------------------------------------------------------------- JSON API
 
 
-class OwnerOut(msgspec.Struct):
-    id: int
-    display_name: str
-
-
 class MatchedOffer(msgspec.Struct):
     id: int
     title: str
     kind: str
     category: str
     distance_m: int | None
-    owner: OwnerOut
+    owner: PersonRef
 
 
 class OfferMatchOut(msgspec.Struct):
@@ -112,7 +108,7 @@ class MatchedAsk(msgspec.Struct):
     help_kind: str
     category: str
     distance_m: int | None
-    owner: OwnerOut
+    owner: PersonRef
 
 
 class AskMatchOut(msgspec.Struct):
@@ -134,7 +130,7 @@ async def api_ask_matches(request: Request, ask_id: FromPath[int]) -> list[Offer
         OfferMatchOut(
             match_id=m.match_id,
             offer=MatchedOffer(id=m.offer_id, title=m.title, kind=m.kind, category=m.category,
-                               distance_m=m.distance_m, owner=OwnerOut(m.owner_id, m.owner_name)),
+                               distance_m=m.distance_m, owner=PersonRef(m.owner_id, m.owner_name)),
             score=round(m.score, 3),
             reasons=m.reasons,
         )
@@ -150,7 +146,7 @@ async def api_offer_matches(request: Request, offer_id: FromPath[int]) -> list[A
         AskMatchOut(
             match_id=m.match_id,
             ask=MatchedAsk(id=m.ask_id, title=m.title, help_kind=m.help_kind, category=m.category,
-                           distance_m=m.distance_m, owner=OwnerOut(m.owner_id, m.owner_name)),
+                           distance_m=m.distance_m, owner=PersonRef(m.owner_id, m.owner_name)),
             score=round(m.score, 3),
             reasons=m.reasons,
         )

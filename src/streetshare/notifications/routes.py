@@ -15,6 +15,7 @@ from streetshare.notifications.queries import NotificationItem
 from streetshare.web.auth import current, requires_resident
 from streetshare.web.forms import form_data
 from streetshare.web.pages import form_page, page, settings_of
+from streetshare.web.refs import PersonRef
 
 # ---------------------------------------------------------------- web pages
 
@@ -98,17 +99,12 @@ web_router = Router(
 # ---------------------------------------------------------------- JSON API
 
 
-class ActorOut(msgspec.Struct):
-    id: int
-    display_name: str
-
-
 class NotificationOut(msgspec.Struct):
     id: int
     kind: str
     text: str
     url: str
-    actor: ActorOut | None
+    actor: PersonRef | None
     exchange_id: int | None
     created_at: str
     read: bool
@@ -137,7 +133,7 @@ class EmailChoicesIn(msgspec.Struct):
 
 
 def _out(item: NotificationItem) -> NotificationOut:
-    actor = ActorOut(id=item.actor_id, display_name=item.actor_name) if item.actor_id and item.actor_name else None
+    actor = PersonRef(id=item.actor_id, display_name=item.actor_name) if item.actor_id and item.actor_name else None
     return NotificationOut(id=item.id, kind=item.kind, text=item.text or item.label, url=item.url, actor=actor,
                            exchange_id=item.exchange_id, created_at=item.created_at.isoformat(), read=item.read)
 

@@ -22,6 +22,7 @@ from streetshare.places import queries as places
 from streetshare.web.auth import current, requires_resident
 from streetshare.web.forms import form_data, patched_fields
 from streetshare.web.pages import form_page, page
+from streetshare.web.refs import PersonRef, StreetRef
 
 FORM_FIELDS = ("kind", "title", "description", "category", "loan_days", "slots", "starts_at", "ends_at")
 STATUS_ACTIONS = {"pause": service.pause_offer, "resume": service.resume_offer, "withdraw": service.withdraw_offer}
@@ -196,16 +197,6 @@ class OfferPatch(msgspec.Struct):
     ends_at: datetime | None = None
 
 
-class PersonOut(msgspec.Struct):
-    id: int
-    display_name: str
-
-
-class StreetOut(msgspec.Struct):
-    id: int
-    name: str
-
-
 class PhotoOut(msgspec.Struct):
     id: int
     url: str
@@ -229,8 +220,8 @@ class OfferOut(msgspec.Struct):
     ends_at: datetime | None
     created_at: datetime
     updated_at: datetime
-    owner: PersonOut
-    street: StreetOut
+    owner: PersonRef
+    street: StreetRef
     distance_m: int | None
     photos: list[PhotoOut]
     url: str
@@ -262,7 +253,7 @@ def offer_out(offer: queries.OfferView) -> OfferOut:
         category_label=offer.category_label, status=offer.status, neighbours_may_see=offer.neighbours_may_see,
         loan_days=offer.loan_days, slots=offer.slots, starts_at=offer.starts_at, ends_at=offer.ends_at,
         created_at=offer.created_at, updated_at=offer.updated_at,
-        owner=PersonOut(offer.owner_id, offer.owner_name), street=StreetOut(offer.street_id, offer.street_name),
+        owner=PersonRef(offer.owner_id, offer.owner_name), street=StreetRef(offer.street_id, offer.street_name),
         distance_m=None if offer.is_owner else offer.distance_m, photos=[photo_out(p) for p in offer.photos],
         url=f"/offers/{offer.id}",
     )

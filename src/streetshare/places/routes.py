@@ -23,6 +23,7 @@ from streetshare.web.auth import current, requires_resident
 from streetshare.web.errors import json_error
 from streetshare.web.forms import form_data, keep, safe_next
 from streetshare.web.pages import page, settings_of
+from streetshare.web.refs import StreetRef
 
 # Address lookups per resident (each may reach the geocoding service, shared by everyone).
 ADDRESS_LOOKUPS = dict(limit=30, window_s=3600)
@@ -362,14 +363,9 @@ class StreetSuggestionOut(msgspec.Struct):
     can_join: bool
 
 
-class StreetRefOut(msgspec.Struct):
-    id: int
-    name: str
-
-
 class LocationOut(msgspec.Struct):
     street_suggestions: list[StreetSuggestionOut]
-    street: StreetRefOut | None = None
+    street: StreetRef | None = None
 
 
 class StreetIn(msgspec.Struct):
@@ -469,7 +465,7 @@ async def api_set_location(request: Request, data: JSONBody[LocationIn]) -> Loca
     street = await queries.home_street(me.id)
     return LocationOut(
         street_suggestions=_suggestions(await queries.streets_near_home(me.id) or []),
-        street=StreetRefOut(id=street.id, name=street.name) if street else None,
+        street=StreetRef(id=street.id, name=street.name) if street else None,
     )
 
 

@@ -21,6 +21,7 @@ from streetshare.reputation import queries, rules, service
 from streetshare.web.auth import current, requires_resident
 from streetshare.web.forms import form_data, keep
 from streetshare.web.pages import form_page, page
+from streetshare.web.refs import PersonRef, StreetRef
 
 
 async def _visible_profile(resident_id: int, viewer_id: int) -> tuple[queries.Profile, queries.ProfileAccess]:
@@ -93,16 +94,6 @@ web_router = Router(path="/", route_handlers=[profile_page, thanks_form, say_tha
 # ---------------------------------------------------------------- JSON API
 
 
-class PersonOut(msgspec.Struct):
-    id: int
-    display_name: str
-
-
-class StreetOut(msgspec.Struct):
-    id: int
-    name: str
-
-
 class ReputationOut(msgspec.Struct):
     provided: int
     received: int
@@ -114,8 +105,8 @@ class ReputationOut(msgspec.Struct):
 class ThanksOut(msgspec.Struct):
     id: int
     exchange_id: int
-    author: PersonOut
-    recipient: PersonOut
+    author: PersonRef
+    recipient: PersonRef
     text: str
     created_at: datetime
 
@@ -134,7 +125,7 @@ class ResidentProfileOut(msgspec.Struct, omit_defaults=True):
     id: int
     display_name: str
     member_since: datetime
-    street: StreetOut | None
+    street: StreetRef | None
     met_in_person: bool
     reputation: ReputationOut
     thanks_received: list[ThanksOut]
@@ -147,8 +138,8 @@ class ThanksIn(msgspec.Struct):
 
 
 def _thanks_out(note: queries.ThanksNote) -> ThanksOut:
-    return ThanksOut(id=note.id, exchange_id=note.exchange_id, author=PersonOut(note.author.id, note.author.display_name),
-                     recipient=PersonOut(note.recipient.id, note.recipient.display_name), text=note.text,
+    return ThanksOut(id=note.id, exchange_id=note.exchange_id, author=PersonRef(note.author.id, note.author.display_name),
+                     recipient=PersonRef(note.recipient.id, note.recipient.display_name), text=note.text,
                      created_at=note.created_at)
 
 
@@ -177,7 +168,7 @@ async def api_resident(request: Request, resident_id: FromPath[int]) -> Resident
                                      late_returns=hint.late_returns, unanswered_requests=hint.unanswered_requests)
     return ResidentProfileOut(
         id=found.id, display_name=found.display_name, member_since=found.member_since,
-        street=StreetOut(found.street_id, found.street_name) if found.street_id and found.street_name else None,
+        street=StreetRef(found.street_id, found.street_name) if found.street_id and found.street_name else None,
         met_in_person=found.met_in_person,
         reputation=ReputationOut(provided=rep.provided, received=rep.received, thanks=rep.thanks,
                                  on_time_returns=rep.on_time_returns, loans_returned=rep.loans_returned),
