@@ -533,7 +533,6 @@ async def run_bench(args: argparse.Namespace, database_url: str, metadata: dict[
     finally:
         await conn.close()
 
-    floor_summary = summarise(floor_plan.runs, 200) if floor_plan.runs else {}
     scenarios = {}
     for plan in [floor_plan, *plans.values()]:
         entry: dict[str, Any] = {

@@ -6,7 +6,6 @@ isolated from each other yet can use several real connections at once (for race 
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,7 +16,6 @@ import pytest
 
 from streetshare import clock, db
 from streetshare.accounts import passwords
-from streetshare.app import create_app
 from streetshare.paths import PROJECT_DIR
 from streetshare.settings import Settings
 

@@ -4,7 +4,6 @@ unmet asks, a printed flyer whose QR code a phone can read, and a report handled
 import io
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import zxingcpp
 from browser_support import check_axe, screenshot
 from PIL import Image

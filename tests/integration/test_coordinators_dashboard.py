@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from support.cast import (
-    ELM_STREET, OAK_ROAD, history_ask, history_exchange, history_offer, make_resident, make_street, place_resident,
+    ELM_STREET, OAK_ROAD, history_ask, history_exchange, history_offer, make_street, place_resident,
 )
 
 from streetshare import clock, db

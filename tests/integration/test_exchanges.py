@@ -21,26 +21,6 @@ MONDAY = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 
 # The cast, without spending argon2's deliberate seconds on each of them in every test.
 @pytest.fixture
-async def alice():
-    return await quick_resident("Alice")
-
-
-@pytest.fixture
-async def bob():
-    return await quick_resident("Bob")
-
-
-@pytest.fixture
-async def carol():
-    return await quick_resident("Carol")
-
-
-@pytest.fixture
-async def dave():
-    return await quick_resident("Dave")
-
-
-@pytest.fixture
 async def elm(alice, bob, carol, dave):
     street = await make_street("Elm Street", ELM_STREET)
     for person in (alice, bob, carol):

@@ -12,20 +12,9 @@ from streetshare.errors import Invalid, NotFound
 from streetshare.jobs import queue
 from streetshare.notifications import notify, queries, rules, service
 from streetshare.notifications.service import SEND_DIGEST, SEND_EMAIL
-from support.cast import quick_resident
 from support.smtp import free_port
 
 # The cast, quickly (quick_resident hashes the password once per run; these tests are not about sign-up).
-@pytest.fixture
-async def alice():
-    return await quick_resident("Alice")
-
-
-@pytest.fixture
-async def bob():
-    return await quick_resident("Bob")
-
-
 MORNING = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 09:00 in London (GMT in November)
 EVENING = datetime(2026, 11, 23, 18, 0, 5, tzinfo=UTC)
 

@@ -5,27 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 
 from streetshare import clock, db
 from streetshare.notifications import service
-from support.cast import insert_offer, make_street, quick_resident
+from support.cast import insert_offer, make_street
 
 DUE = date(2026, 11, 25)
 
 
 def at_noon(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def alice():
-    return await quick_resident("Alice")
-
-
-@pytest.fixture
-async def bob():
-    return await quick_resident("Bob")
 
 
 async def lend(lender, borrower, *, due_back: date = DUE, state: str = "handed_over") -> int:

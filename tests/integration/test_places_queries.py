@@ -8,11 +8,25 @@ from support.cast import ELM_STREET, LEEDS, OAK_ROAD, make_street, place_residen
 
 from streetshare import db
 from streetshare.places import queries
-from streetshare.places.queries import NEARBY_SQL, NEIGHBOURS_SQL, StreetScope
+from streetshare.places.queries import NEARBY_SQL, StreetScope
 from streetshare.places.rules import NEIGHBOUR_DISTANCE_M
 
 # 1.7 km due north of Elm Street's centre: in town, but not a neighbour (more than a mile).
 FAR_NORTH = (ELM_STREET[0] + 0.0153, ELM_STREET[1])
+
+
+# Streets whose centre lies within $2 metres of street $1's centre (not $1 itself), nearest first,
+# worked out from the centres: what the stored pairs in street_neighbour must agree with (migration
+# 03:30's street_neighbour_link makes them the same way, on the same GiST index).
+NEIGHBOURS_SQL = """
+SELECT n.id
+FROM street s
+JOIN street n
+  ON earth_box(ll_to_earth(s.centre_lat, s.centre_lng), $2) @> ll_to_earth(n.centre_lat, n.centre_lng)
+ AND earth_distance(ll_to_earth(s.centre_lat, s.centre_lng), ll_to_earth(n.centre_lat, n.centre_lng)) <= $2
+WHERE s.id = $1 AND n.id <> s.id
+ORDER BY earth_distance(ll_to_earth(s.centre_lat, s.centre_lng), ll_to_earth(n.centre_lat, n.centre_lng)), n.id
+"""
 
 
 async def test_nearby_streets_come_nearest_first_with_rounded_distances_and_members(alice, bob, carol):

@@ -28,26 +28,6 @@ def day(n: float, hour: int = 10) -> datetime:
 
 
 @pytest.fixture
-async def alice():
-    return await quick_resident("Alice")
-
-
-@pytest.fixture
-async def bob():
-    return await quick_resident("Bob")
-
-
-@pytest.fixture
-async def carol():
-    return await quick_resident("Carol")
-
-
-@pytest.fixture
-async def dave():
-    return await quick_resident("Dave")
-
-
-@pytest.fixture
 async def olive():
     return await quick_resident("Olive")
 

@@ -9,27 +9,12 @@ import asyncio
 
 import asyncpg
 import pytest
-from support.cast import ELM_STREET, insert_offer, make_street, place_resident, quick_resident
+from support.cast import ELM_STREET, insert_offer, make_street, place_resident
 
 from streetshare import db
 from streetshare.errors import Conflict, IllegalTransition, Invalid, NotFound
 from streetshare.exchanges import service as exchanges
 from streetshare.reputation import queries, service
-
-
-@pytest.fixture
-async def alice():
-    return await quick_resident("Alice")
-
-
-@pytest.fixture
-async def bob():
-    return await quick_resident("Bob")
-
-
-@pytest.fixture
-async def carol():
-    return await quick_resident("Carol")
 
 
 @pytest.fixture

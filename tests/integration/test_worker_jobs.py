@@ -19,20 +19,9 @@ from streetshare import db, worker
 from streetshare.app import create_app
 from streetshare.jobs import queue
 from streetshare.notifications import notify
-from support.cast import quick_resident
 from support.smtp import CollectingHandler, SmtpServer, free_port
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
-
-
-@pytest.fixture
-async def alice():
-    return await quick_resident("Alice")
-
-
-@pytest.fixture
-async def bob():
-    return await quick_resident("Bob")
 
 
 def smtp_settings(settings, server):

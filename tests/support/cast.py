@@ -33,24 +33,26 @@ async def make_resident(name: str = "Alice", *, email: str | None = None, passwo
     return Person(id=created.id, display_name=name, email=created.email, password=password)
 
 
+# The cast: accounts written directly with one shared password hash (quick_resident); signing up
+# through the accounts service has its own tests.
 @pytest.fixture
 async def alice() -> Person:
-    return await make_resident("Alice")
+    return await quick_resident("Alice")
 
 
 @pytest.fixture
 async def bob() -> Person:
-    return await make_resident("Bob")
+    return await quick_resident("Bob")
 
 
 @pytest.fixture
 async def carol() -> Person:
-    return await make_resident("Carol")
+    return await quick_resident("Carol")
 
 
 @pytest.fixture
 async def dave() -> Person:
-    return await make_resident("Dave")
+    return await quick_resident("Dave")
 
 
 _CSRF_INPUT = re.compile(r'name="_csrf_token" value="([^"]+)"')

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 
 from streetshare import clock, db
 from streetshare.accounts import routes

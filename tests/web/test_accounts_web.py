@@ -13,7 +13,7 @@ import pytest
 from streetshare import clock, db
 from streetshare.accounts import routes
 from streetshare.accounts import service as accounts
-from support.cast import PASSWORD, Person, app_client, csrf_token, post_form, sign_in
+from support.cast import PASSWORD, app_client, csrf_token, post_form, sign_in
 
 NEW_PASSWORD = "a brand new passphrase"
 EVIL_NEXTS = ["//evil.example", "https://evil.example", "/\\evil.example", "javascript:alert(1)",

@@ -7,24 +7,9 @@ import asyncio
 from datetime import date, timedelta
 
 import pytest
-from support.cast import ELM_STREET, api_token, insert_ask, insert_offer, make_street, place_resident, quick_resident
+from support.cast import ELM_STREET, api_token, insert_ask, insert_offer, make_street, place_resident
 
 from streetshare import clock, db
-
-
-@pytest.fixture
-async def alice():
-    return await quick_resident("Alice")
-
-
-@pytest.fixture
-async def bob():
-    return await quick_resident("Bob")
-
-
-@pytest.fixture
-async def carol():
-    return await quick_resident("Carol")
 
 
 @pytest.fixture

@@ -16,21 +16,6 @@ from streetshare.web.templating import make_environment
 
 
 @pytest.fixture
-async def alice():
-    return await quick_resident("Alice")
-
-
-@pytest.fixture
-async def bob():
-    return await quick_resident("Bob")
-
-
-@pytest.fixture
-async def carol():
-    return await quick_resident("Carol")
-
-
-@pytest.fixture
 async def elm(alice, bob, carol):
     street = await make_street("Elm Street", ELM_STREET)
     for person in (alice, bob, carol):

@@ -9,31 +9,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from support.cast import ELM_STREET, LEEDS, api_token, app_client, make_street, place_resident, post_form, quick_resident, sign_in
+from support.cast import ELM_STREET, LEEDS, api_token, app_client, make_street, place_resident, post_form, sign_in
 
 from streetshare import clock, db
 from streetshare.matching import service
 from streetshare.web.templating import make_environment
-
-
-@pytest.fixture
-async def alice():
-    return await quick_resident("Alice")
-
-
-@pytest.fixture
-async def bob():
-    return await quick_resident("Bob")
-
-
-@pytest.fixture
-async def carol():
-    return await quick_resident("Carol")
-
-
-@pytest.fixture
-async def dave():
-    return await quick_resident("Dave")
 
 
 @pytest.fixture

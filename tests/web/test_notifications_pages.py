@@ -6,25 +6,14 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from markupsafe import escape
 
 from streetshare import clock, db
 from streetshare.notifications import notify, queries, rules
-from support.cast import api_token, post_form, quick_resident, sign_in
+from support.cast import api_token, post_form, sign_in
 
 
 # The cast, quickly (quick_resident hashes the password once per run; these tests are not about sign-up).
-@pytest.fixture
-async def alice():
-    return await quick_resident("Alice")
-
-
-@pytest.fixture
-async def bob():
-    return await quick_resident("Bob")
-
-
 BADGE = re.compile(r'<span class="badge">([^<]+)<span class="visually-hidden"> unread</span></span>')
 
 

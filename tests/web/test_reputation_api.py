@@ -10,33 +10,13 @@ import json
 from datetime import timedelta
 
 import pytest
-from support.cast import ELM_STREET, LEEDS, api_token, insert_offer, make_street, place_resident, quick_resident
+from support.cast import ELM_STREET, LEEDS, api_token, insert_offer, make_street, place_resident
 
 from streetshare import clock, db
 from streetshare.exchanges import service as exchanges
 from streetshare.reputation import service
 
 HINT_WORDS = ("reliability", "late_returns", "cancelled_after_accepting", "unanswered_requests")
-
-
-@pytest.fixture
-async def alice():
-    return await quick_resident("Alice")
-
-
-@pytest.fixture
-async def bob():
-    return await quick_resident("Bob")
-
-
-@pytest.fixture
-async def carol():
-    return await quick_resident("Carol")
-
-
-@pytest.fixture
-async def dave():
-    return await quick_resident("Dave")
 
 
 @pytest.fixture

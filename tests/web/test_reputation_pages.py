@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 from support.cast import (ELM_STREET, LEEDS, app_client, insert_offer, make_street, place_resident, post_form,
-                          quick_resident, sign_in)
+                          sign_in)
 
 from streetshare import clock, db
 from streetshare.exchanges import service as exchanges
@@ -21,26 +21,6 @@ from streetshare.reputation import service
 # Words only the private hint uses: none of them may reach a page or answer for a plain neighbour.
 HINT_WORDS = ("late return", "cancelled after saying yes", "left unanswered", "in the last 6 months",
               "For coordinators", "exchanges on Streetshare", "New to exchanging", "reliability")
-
-
-@pytest.fixture
-async def alice():
-    return await quick_resident("Alice")
-
-
-@pytest.fixture
-async def bob():
-    return await quick_resident("Bob")
-
-
-@pytest.fixture
-async def carol():
-    return await quick_resident("Carol")
-
-
-@pytest.fixture
-async def dave():
-    return await quick_resident("Dave")
 
 
 @pytest.fixture

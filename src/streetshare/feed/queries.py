@@ -362,7 +362,6 @@ def _build(text: str) -> str:
 
 
 PAGE_SQL = {text: _build(text) for text in (FEED, WORDS, NEAR)}
-FEED_SQL = PAGE_SQL[FEED]
 
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 

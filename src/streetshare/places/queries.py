@@ -112,19 +112,6 @@ WHERE near.distance <= $4
 ORDER BY near.distance, near.id
 """
 
-# Streets whose centre lies within $2 metres of street $1's centre (not $1 itself), nearest first:
-# how the stored pairs in street_neighbour are made (the tests compare the two).
-NEIGHBOURS_SQL = """
-SELECT n.id
-FROM street s
-JOIN street n
-  ON earth_box(ll_to_earth(s.centre_lat, s.centre_lng), $2) @> ll_to_earth(n.centre_lat, n.centre_lng)
- AND earth_distance(ll_to_earth(s.centre_lat, s.centre_lng), ll_to_earth(n.centre_lat, n.centre_lng)) <= $2
-WHERE s.id = $1 AND n.id <> s.id
-ORDER BY earth_distance(ll_to_earth(s.centre_lat, s.centre_lng), ll_to_earth(n.centre_lat, n.centre_lng)), n.id
-"""
-
-
 async def nearby_streets(
     lat: float, lng: float, limit: int = rules.NEARBY_LIMIT, *, max_distance_m: float = rules.NEARBY_MAX_M
 ) -> list[NearbyStreet]:
