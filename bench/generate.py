@@ -1091,7 +1091,7 @@ async def load_city(
 
 # Tables the database fills by triggers, which do not run while COPY loads rows as a replica: each
 # has a function that fills it from scratch (its migration defines it).
-DERIVED = ("street_neighbour_rebuild()", "search_word_rebuild()")
+DERIVED = ("street_neighbour_rebuild()", "search_word_rebuild()", "feed_version_rebuild()")
 
 
 async def _rebuild_derived(dsn: str) -> list[str]:

@@ -132,6 +132,11 @@ async def transaction() -> AsyncIterator[None]:
         yield
 
 
+def in_transaction() -> bool:
+    """Whether this task is inside db.transaction() (its reads see its own uncommitted writes)."""
+    return DB.current_transaction.get() is not None
+
+
 class _Held:
     """The pooled connection a request's queries share, once its first query has taken one."""
 

@@ -13,7 +13,7 @@ def all_tables() -> list[type[Table]]:
     from streetshare.asks.tables import Ask
     from streetshare.coordinators.tables import CarePreference, VerifiedNeighbour
     from streetshare.exchanges.tables import Exchange, ExchangeEvent, ExchangeMessage
-    from streetshare.feed.tables import SearchWord
+    from streetshare.feed.tables import FeedVersion, SearchWord
     from streetshare.jobs.tables import Job
     from streetshare.matching.tables import Match
     from streetshare.notifications.tables import Notification, NotificationSettings
@@ -26,7 +26,7 @@ def all_tables() -> list[type[Table]]:
     return [
         Resident, AuthToken, PasswordReset, RateLimitHit,
         Street, StreetNeighbour, StreetCoordinator, StreetInvite, ResidentBlock, GeocodeCache,
-        Offer, Photo, Ask, SearchWord,
+        Offer, Photo, Ask, SearchWord, FeedVersion,
         CarePreference, VerifiedNeighbour, Report, ModerationLog,
         Exchange, ExchangeEvent, ExchangeMessage,
         Job, Notification, NotificationSettings,

@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -32,7 +33,8 @@ from streetshare.asks.rules import HELP_KIND_FOR, HELP_KINDS, OFFER_KIND_FOR
 from streetshare.offers.rules import CATEGORIES, KINDS, describe_window
 from streetshare.photos.storage import media_url
 from streetshare.places.privacy import approx_distance_m
-from streetshare.places.queries import StreetScope, street_scope
+from streetshare.feed import cache
+from streetshare.places.queries import NEIGHBOURS_OF_R, HomeStreet, StreetScope, street_scope
 
 PAGE_SIZE = 20
 TYPES = ("offer", "ask")
@@ -198,7 +200,7 @@ class FeedPage:
 
 
 # The parameters every page query has, in order (then the feed's {first}, or a search's {q}).
-_NAMES = ("viewer", "streets", "home", "at", "offer_bound", "ask_bound", "offer_kind", "ask_kind",
+_NAMES = ("viewer", "me", "streets", "home", "at", "offer_bound", "ask_bound", "offer_kind", "ask_kind",
           "category", "now", "limit", "with_offers", "with_asks")
 FEED, WORDS, NEAR = "feed", "words", "near"  # no text; full-text match; near spellings of the title
 
@@ -334,13 +336,15 @@ SELECT p.type, p.id, coalesce(o.owner, a.owner) AS owner, coalesce(o.street, a.s
        p.created_at, o.slots, o.starts_at, o.ends_at, o.loan_days, a.needed_by,
        ow.display_name AS owner_name, s.name AS street_name,
        earth_distance(ll_to_earth(me.home_lat, me.home_lng), ll_to_earth(ow.home_lat, ow.home_lng)) AS distance,
+       CASE WHEN p.type = 'ask' THEN a.expires_at WHEN o.kind = 'time' THEN coalesce(o.ends_at, o.starts_at + interval '1 day')
+       END AS visible_until,
        coalesce(po.id, pa.id) AS photo_id, coalesce(po.sha256, pa.sha256) AS photo_sha
 FROM page p
 LEFT JOIN offer o ON p.type = 'offer' AND o.id = p.id
 LEFT JOIN ask a ON p.type = 'ask' AND a.id = p.id
 JOIN resident ow ON ow.id = coalesce(o.owner, a.owner)
 JOIN street s ON s.id = coalesce(o.street, a.street)
-LEFT JOIN resident me ON me.id = {viewer}::int
+LEFT JOIN resident me ON me.id = {me}::int
 LEFT JOIN LATERAL (
     SELECT f.id, f.sha256 FROM photo f WHERE p.type = 'offer' AND f.offer = p.id ORDER BY f.position LIMIT 1
 ) po ON true
@@ -398,12 +402,17 @@ def first_rows(page: int, streams: int) -> int:
 
 
 def page_query(viewer_id: int, scope: StreetScope, filters: Filters, cursor: Cursor | None, *,
-               limit: int = PAGE_SIZE, now: datetime | None = None, near: bool = False) -> tuple[str, list]:
+               limit: int = PAGE_SIZE, now: datetime | None = None, near: bool = False,
+               shared: bool = False) -> tuple[str, list]:
     """The SQL for one page and its parameters: the feed, or a search by words (or, with `near`,
-    by near spellings). The EXPLAIN tests and bench/explain.py use it too."""
+    by near spellings). The EXPLAIN tests and bench/explain.py use it too.
+
+    `shared`: the rows every viewer of this scope may see, before blocks (the feed cache applies
+    the viewer's blocks to them); the distances are still the viewer's."""
     streets = [] if scope.home_street_id is None else [scope.home_street_id, *scope.neighbour_ids]
     values = {
-        "viewer": viewer_id,
+        "viewer": 0 if shared else viewer_id,  # 0: nobody, so nobody's blocks
+        "me": viewer_id,
         "streets": streets,
         "home": scope.home_street_id,
         "at": cursor.created_at if cursor else _FAR_FUTURE,
@@ -423,35 +432,136 @@ def page_query(viewer_id: int, scope: StreetScope, filters: Filters, cursor: Cur
     return PAGE_SQL[text], [values[name] for name in _names(text)]
 
 
+@dataclass(frozen=True)
+class FeedViewer:
+    """Who is looking at the feed, from one query: their street and scope, the residents they
+    blocked or were blocked by, the change numbers of the streets in scope (feed_version), and
+    their distances in metres to `owners` (None where either home is unknown)."""
+
+    id: int
+    street: HomeStreet | None
+    scope: StreetScope
+    blocks: frozenset[int] = frozenset()
+    versions: tuple[int, ...] = ()
+    owners: tuple[int, ...] = ()
+    distances: tuple[float | None, ...] = ()
+
+
+# Distances from resident r's home to each of $2's homes, in $2's order, computed here so that no
+# exact home leaves PostgreSQL (places/queries.py).
+_DISTANCES_FROM_R = """ARRAY(
+           SELECT earth_distance(ll_to_earth(r.home_lat, r.home_lng), ll_to_earth(ow.home_lat, ow.home_lng))
+           FROM unnest($2::int[]) WITH ORDINALITY AS o(id, n) LEFT JOIN resident ow ON ow.id = o.id
+           ORDER BY o.n)"""
+
+_VIEWER_SQL = f"""
+SELECT r.street, s.name, sc.neighbours,
+       ARRAY(SELECT b.blocker FROM resident_block b WHERE b.blocked = r.id
+             UNION ALL SELECT b.blocked FROM resident_block b WHERE b.blocker = r.id) AS blocks,
+       ARRAY(SELECT coalesce(v.version, 0)
+             FROM unnest(r.street || coalesce(sc.neighbours, '{{}}'::int[])) WITH ORDINALITY AS st(id, n)
+             LEFT JOIN feed_version v ON v.street = st.id
+             ORDER BY st.n) AS versions,
+       {_DISTANCES_FROM_R} AS distances
+FROM resident r
+LEFT JOIN street s ON s.id = r.street
+CROSS JOIN LATERAL (SELECT {NEIGHBOURS_OF_R} AS neighbours) sc
+WHERE r.id = $1 AND r.is_active
+"""
+
+_DISTANCES_SQL = f"SELECT {_DISTANCES_FROM_R} FROM resident r WHERE r.id = $1"
+
+
+def _cache_key(streets: Sequence[int], filters: Filters, cursor: Cursor | None, limit: int) -> tuple:
+    return (tuple(streets), filters, cursor, limit)
+
+
+async def feed_viewer(resident_id: int, filters: Filters | None = None, cursor: Cursor | None = None, *,
+                      limit: int = PAGE_SIZE) -> FeedViewer:
+    """The viewer of one feed page. When this process kept the page they looked at last time for
+    these filters, the query also brings their distances to its owners (feed/cache.py)."""
+    filters = filters or Filters()
+    owners: tuple[int, ...] = ()
+    streets = cache.PAGES.last_scope(resident_id)
+    if streets is not None and not filters.q:
+        kept = cache.PAGES.peek(_cache_key(streets, filters, cursor, limit))
+        owners = kept.owners if kept else ()
+    row = await db.fetchrow(_VIEWER_SQL, resident_id, list(owners))
+    if row is None or row["street"] is None:
+        return FeedViewer(resident_id, None, StreetScope(None, []))
+    scope = StreetScope(row["street"], list(row["neighbours"] or []))
+    cache.PAGES.remember_scope(resident_id, [scope.home_street_id, *scope.neighbour_ids])
+    return FeedViewer(resident_id, HomeStreet(row["street"], row["name"]), scope, frozenset(row["blocks"]),
+                      tuple(row["versions"]), owners, tuple(row["distances"]))
+
+
 async def feed_page(viewer_id: int, filters: Filters | None = None, cursor: Cursor | None = None, *,
-                    limit: int = PAGE_SIZE, scope: StreetScope | None = None) -> FeedPage:
+                    limit: int = PAGE_SIZE, viewer: FeedViewer | None = None) -> FeedPage:
     """A page of the viewer's feed, newest first, after `cursor`.
 
-    `scope` is the viewer's (places.queries.street_scope), when the caller has it already.
+    `viewer` is feed_viewer's, when the caller has it already.
     A search shows the items whose words match (English stemming: "ladders" finds "ladder"); when
     none does, it is taken for a typo and searches again by the words of titles spelt nearly so
     ("laddder" finds "ladder").
     """
     filters = filters or Filters()
-    scope = scope or await scope_of(viewer_id)
+    viewer = viewer or await feed_viewer(viewer_id, filters, cursor, limit=limit)
+    scope = viewer.scope
     if scope.home_street_id is None:
         return FeedPage(items=[], next=None, has_street=False)
-    sql, args = page_query(viewer_id, scope, filters, cursor, limit=limit)
-    rows = await db.fetch(sql, *args)
-    if not rows and filters.q:
-        near = await near_words(filters.q)
-        if near:
-            sql, args = page_query(viewer_id, scope, replace(filters, q=near), cursor, limit=limit, near=True)
-            rows = await db.fetch(sql, *args)
-    items = [_item(row) for row in rows[:limit]]
+    items = None
+    if not filters.q and not db.in_transaction():
+        items = await _kept_items(viewer, filters, cursor, limit)
+    if items is None:
+        sql, args = page_query(viewer_id, scope, filters, cursor, limit=limit)
+        rows = await db.fetch(sql, *args)
+        if not rows and filters.q:
+            near = await near_words(filters.q)
+            if near:
+                sql, args = page_query(viewer_id, scope, replace(filters, q=near), cursor, limit=limit, near=True)
+                rows = await db.fetch(sql, *args)
+        items = [_item(row) for row in rows]
     following = None
-    if len(rows) > limit:
+    if len(items) > limit:
+        items = items[:limit]
         last = items[-1]
         following = Cursor(last.created_at, RANK[last.type], last.id)
     return FeedPage(items=items, next=following, has_street=True)
 
 
-def _item(row) -> FeedItem:
+async def _kept_items(viewer: FeedViewer, filters: Filters, cursor: Cursor | None, limit: int) -> list[FeedItem] | None:
+    """Up to limit + 1 items through the feed cache (feed/cache.py); None when the database must
+    be asked for this viewer's page (blocks left too few of the kept rows)."""
+    scope = viewer.scope
+    key = _cache_key([scope.home_street_id, *scope.neighbour_ids], filters, cursor, limit)
+    now = clock.now()
+    entry = cache.PAGES.get(key, viewer.versions, now)
+    if entry is None:
+        sql, args = page_query(viewer.id, scope, filters, cursor, limit=limit + cache.SLACK, now=now, shared=True)
+        rows = await db.fetch(sql, *args)
+        entry = cache.Entry(
+            versions=viewer.versions, read_at=now,
+            rows=[cache.Row(_item(row, with_distance=False), row["visible_until"]) for row in rows],
+            complete=len(rows) < limit + cache.SLACK + 1,
+            owners=tuple(dict.fromkeys(row["owner"] for row in rows)),
+        )
+        cache.PAGES.put(key, entry)
+        distances = {row["owner"]: row["distance"] for row in rows}
+    elif entry.owners == viewer.owners:
+        distances = dict(zip(viewer.owners, viewer.distances))
+    else:
+        distances = dict(zip(entry.owners, await db.fetchval(_DISTANCES_SQL, viewer.id, list(entry.owners))))
+    rows = entry.visible(viewer.blocks, now, limit + 1)
+    if rows is None:
+        return None
+    return [replace(row.item, distance_m=_shown(distances.get(row.item.owner_id))) for row in rows]
+
+
+def _shown(distance: float | None) -> int | None:
+    return None if distance is None else approx_distance_m(distance)
+
+
+def _item(row, *, with_distance: bool = True) -> FeedItem:
     return FeedItem(
         type=row["type"],
         id=row["id"],
@@ -463,7 +573,7 @@ def _item(row) -> FeedItem:
         owner_name=row["owner_name"],
         street_id=row["street"],
         street_name=row["street_name"],
-        distance_m=None if row["distance"] is None else approx_distance_m(row["distance"]),
+        distance_m=_shown(row["distance"]) if with_distance else None,
         created_at=row["created_at"],
         thumb_url=media_url(row["photo_id"], row["photo_sha"], "thumb") if row["photo_id"] else None,
         slots=row["slots"],

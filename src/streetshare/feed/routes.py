@@ -13,11 +13,10 @@ from litestar.response import Template
 
 from streetshare.asks.queries import asks_of
 from streetshare.errors import Invalid
-from streetshare.feed.queries import Cursor, FeedItem, FeedPage, Filters, feed_page
+from streetshare.feed.queries import Cursor, FeedItem, FeedPage, FeedViewer, Filters, feed_page
 from streetshare.offers.queries import offers_of
 from streetshare.offers.rules import CATEGORIES
 from streetshare.places.privacy import describe_distance
-from streetshare.places.queries import StreetScope
 from streetshare.web.auth import current, requires_resident
 from streetshare.web.pages import page
 from streetshare.web.refs import PersonRef, StreetRef
@@ -34,19 +33,16 @@ def distance_text(item: FeedItem, viewer_id: int) -> str:
     return describe_distance(item.distance_m) if item.distance_m is not None else ""
 
 
-async def feed_context(viewer_id: int, *, type: str | None = None, kind: str | None = None,
-                       category: str | None = None, q: str | None = None, cursor: str | None = None,
-                       scope: StreetScope | None = None) -> dict[str, Any]:
+async def feed_context(viewer: FeedViewer, filters: Filters, cursor: Cursor | None) -> dict[str, Any]:
     """What templates/feed/feed.html needs (the home page of a resident with a street)."""
-    filters = Filters.parse(type=type, kind=kind, category=category, q=q)
-    feed = await feed_page(viewer_id, filters, Cursor.decode(cursor), scope=scope)
+    feed = await feed_page(viewer.id, filters, cursor, viewer=viewer)
     more = f"/?{urlencode({**filters.query_items(), 'cursor': feed.next_cursor})}" if feed.next_cursor else None
     return {
         "feed": feed,
         "filters": filters,
         "more_url": more,
-        "later_page": bool(Cursor.decode(cursor)),
-        "distances": {(i.type, i.id): distance_text(i, viewer_id) for i in feed.items},
+        "later_page": cursor is not None,
+        "distances": {(i.type, i.id): distance_text(i, viewer.id) for i in feed.items},
         "type_labels": TYPE_LABELS,
         "kinds": KIND_FILTERS,
         "categories": CATEGORIES,

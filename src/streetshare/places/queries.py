@@ -147,11 +147,14 @@ async def neighbouring_street_ids(street_id: int) -> list[int]:
     return [row["neighbour"] for row in rows]
 
 
-_HOME_AND_SCOPE_SQL = """
-SELECT r.street, s.name,
-       CASE WHEN r.looks_at = 'nearby' THEN ARRAY(
+# SQL: the neighbouring streets resident `r` looks at, nearest first (NULL when they look at
+# their own street only). Also read by the feed's viewer query (feed/cache.py).
+NEIGHBOURS_OF_R = """CASE WHEN r.looks_at = 'nearby' THEN ARRAY(
            SELECT n.neighbour FROM street_neighbour n WHERE n.street = r.street
-           ORDER BY n.distance_m, n.neighbour) END AS neighbours
+           ORDER BY n.distance_m, n.neighbour) END"""
+
+_HOME_AND_SCOPE_SQL = f"""
+SELECT r.street, s.name, {NEIGHBOURS_OF_R} AS neighbours
 FROM resident r LEFT JOIN street s ON s.id = r.street
 WHERE r.id = $1 AND r.is_active
 """

@@ -9,6 +9,7 @@ from litestar.response import Redirect, Template
 
 from streetshare import mail
 from streetshare.feed import routes as feed
+from streetshare.feed.queries import Cursor, Filters, feed_viewer
 from streetshare.places import queries as places
 from streetshare.web.pages import page, settings_of
 
@@ -19,12 +20,13 @@ async def home(request: Request, type: FromQuery[str | None] = None, kind: FromQ
                cursor: FromQuery[str | None] = None) -> Template | Redirect:
     if request.user is None:
         return page("home.html", street=None)
-    street, scope = await places.home_and_scope(request.user.id)
-    if street is None:  # nothing to show yet: find their street first
+    filters, after = Filters.parse(type=type, kind=kind, category=category, q=q), Cursor.decode(cursor)
+    viewer = await feed_viewer(request.user.id, filters, after)  # their street, scope and blocks, in one query
+    if viewer.street is None:  # nothing to show yet: find their street first
         return Redirect(path="/streets/nearby" if await places.has_home(request.user.id) else "/places/home",
                         status_code=303)
-    return page("home.html", street=street, **await feed.feed_context(  # the feed, its filters, search and "More"
-        request.user.id, type=type, kind=kind, category=category, q=q, cursor=cursor, scope=scope))
+    # the feed, its filters, search and "More"
+    return page("home.html", street=viewer.street, **await feed.feed_context(viewer, filters, after))
 
 
 @get("/manifest.webmanifest", media_type="application/manifest+json", include_in_schema=False)
