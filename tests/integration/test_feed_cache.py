@@ -65,11 +65,25 @@ async def test_residents_of_one_scope_share_a_kept_page_with_their_own_distances
     assert carols_drill["alice"] != carols_drill["bob"]  # each viewer's own distance
 
 
-async def test_a_resident_reading_again_gets_distances_in_the_viewer_query(streets, alice, bob):
+async def test_distances_are_kept_per_viewer_until_their_home_moves(streets, alice, bob):
     elm, _, _ = streets
     await insert_offer(bob, elm, title="Bob's ladder")
+    first = await seen(alice)
+    assert (await feed_viewer(alice.id)).owners == ()  # kept: the viewer query asks for none
+    await db.execute("UPDATE resident SET home_lat = home_lat - 0.02 WHERE id = $1", alice.id)
+    moved = await seen(alice)
+    assert moved == await reference(alice) and moved.items[0].distance_m > first.items[0].distance_m
+
+
+async def test_a_viewer_whose_page_changed_gets_distances_in_the_viewer_query(streets, alice, bob):
+    elm, _, _ = streets
+    erin = await quick_resident("Erin")
+    await place_resident(erin, elm)
+    offer = await insert_offer(bob, elm, title="Bob's ladder")
     await seen(alice)
-    viewer = await feed_viewer(alice.id, Filters())
+    await db.execute("UPDATE offer SET title = 'Long ladder' WHERE id = $1", offer)
+    await seen(erin)  # reads the new page of the same streets
+    viewer = await feed_viewer(alice.id)
     assert viewer.owners == (bob.id,) and len(viewer.distances) == 1
     assert await feed_page(alice.id, viewer=viewer) == await reference(alice)
 

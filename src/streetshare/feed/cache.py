@@ -32,6 +32,7 @@ from typing import Any, Hashable, Sequence
 SLACK = 10  # rows kept beyond a page, for the viewers who block someone on it
 ENTRIES = 2048  # pages kept per process (a street's first page is one; ~20 KB each)
 RESIDENTS = 8192  # residents whose last scope is remembered per process
+DISTANCES = 16384  # (viewer, page) pairs whose distances are kept per process
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,7 @@ class Row:
     visible_until: datetime | None  # None: until it changes
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # hashable by identity: a key of the distances kept
 class Entry:
     versions: tuple[int, ...]
     read_at: datetime
@@ -61,10 +62,11 @@ class Entry:
 class FeedCache:
     """Least recently used pages, and each resident's last scope (to guess the page they want)."""
 
-    def __init__(self, entries: int = ENTRIES, residents: int = RESIDENTS) -> None:
+    def __init__(self, entries: int = ENTRIES, residents: int = RESIDENTS, distances: int = DISTANCES) -> None:
         self._entries: OrderedDict[Hashable, Entry] = OrderedDict()
         self._scopes: OrderedDict[int, tuple[int, ...]] = OrderedDict()
-        self._max_entries, self._max_residents = entries, residents
+        self._distances: OrderedDict[tuple[int, Entry], tuple[str, tuple[int | None, ...]]] = OrderedDict()
+        self._max_entries, self._max_residents, self._max_distances = entries, residents, distances
         self.hits = self.misses = 0
 
     def get(self, key: Hashable, versions: tuple[int, ...], now: datetime) -> Entry | None:
@@ -94,9 +96,25 @@ class FeedCache:
         while len(self._scopes) > self._max_residents:
             self._scopes.popitem(last=False)
 
+    def distances(self, viewer_id: int, entry: Entry, home_token: str | None = None) -> tuple[int | None, ...] | None:
+        """The viewer's shown distances to the entry's owners, if kept (and, given a token, kept
+        since their resident row last changed: a new home is a new token)."""
+        kept = self._distances.get((viewer_id, entry))
+        if kept is None or (home_token is not None and kept[0] != home_token):
+            return None
+        return kept[1]
+
+    def remember_distances(self, viewer_id: int, entry: Entry, home_token: str,
+                           distances: tuple[int | None, ...]) -> None:
+        self._distances[(viewer_id, entry)] = (home_token, distances)
+        self._distances.move_to_end((viewer_id, entry))
+        while len(self._distances) > self._max_distances:
+            self._distances.popitem(last=False)
+
     def clear(self) -> None:
         self._entries.clear()
         self._scopes.clear()
+        self._distances.clear()
         self.hits = self.misses = 0
 
 

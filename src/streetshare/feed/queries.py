@@ -435,14 +435,16 @@ def page_query(viewer_id: int, scope: StreetScope, filters: Filters, cursor: Cur
 @dataclass(frozen=True)
 class FeedViewer:
     """Who is looking at the feed, from one query: their street and scope, the residents they
-    blocked or were blocked by, the change numbers of the streets in scope (feed_version), and
-    their distances in metres to `owners` (None where either home is unknown)."""
+    blocked or were blocked by, the change numbers of the streets in scope (feed_version), a token
+    that changes whenever their resident row does (so when their home moves), and their distances
+    in metres to `owners` (None where either home is unknown)."""
 
     id: int
     street: HomeStreet | None
     scope: StreetScope
     blocks: frozenset[int] = frozenset()
     versions: tuple[int, ...] = ()
+    home_token: str = ""
     owners: tuple[int, ...] = ()
     distances: tuple[float | None, ...] = ()
 
@@ -454,20 +456,23 @@ _DISTANCES_FROM_R = """ARRAY(
            FROM unnest($2::int[]) WITH ORDINALITY AS o(id, n) LEFT JOIN resident ow ON ow.id = o.id
            ORDER BY o.n)"""
 
-_VIEWER_SQL = f"""
-SELECT r.street, s.name, sc.neighbours,
+# The scope is worked out once (OFFSET 0 keeps the planner from copying it into each use); each
+# street's change number is one primary-key probe; r.xmin is the row version of the viewer.
+# {distances}: with owners to measure ($2), a second statement: this one, with one parameter, is
+# planned once per connection (PostgreSQL picks its generic plan), which halves its cost.
+_VIEWER = """
+SELECT r.street, s.name, sc.neighbours, r.xmin::text AS home_token,
        ARRAY(SELECT b.blocker FROM resident_block b WHERE b.blocked = r.id
              UNION ALL SELECT b.blocked FROM resident_block b WHERE b.blocker = r.id) AS blocks,
-       ARRAY(SELECT coalesce(v.version, 0)
-             FROM unnest(r.street || coalesce(sc.neighbours, '{{}}'::int[])) WITH ORDINALITY AS st(id, n)
-             LEFT JOIN feed_version v ON v.street = st.id
-             ORDER BY st.n) AS versions,
-       {_DISTANCES_FROM_R} AS distances
+       ARRAY(SELECT coalesce((SELECT v.version FROM feed_version v WHERE v.street = st.id), 0)
+             FROM unnest(r.street || sc.neighbours) WITH ORDINALITY AS st(id, n) ORDER BY st.n) AS versions{distances}
 FROM resident r
 LEFT JOIN street s ON s.id = r.street
-CROSS JOIN LATERAL (SELECT {NEIGHBOURS_OF_R} AS neighbours) sc
+CROSS JOIN LATERAL (SELECT coalesce(%s, '{}') AS neighbours OFFSET 0) sc
 WHERE r.id = $1 AND r.is_active
-"""
+""" % NEIGHBOURS_OF_R
+_VIEWER_SQL = _VIEWER.replace("{distances}", ",\n       NULL::float8[] AS distances")
+_VIEWER_AND_DISTANCES_SQL = _VIEWER.replace("{distances}", f",\n       {_DISTANCES_FROM_R} AS distances")
 
 _DISTANCES_SQL = f"SELECT {_DISTANCES_FROM_R} FROM resident r WHERE r.id = $1"
 
@@ -479,20 +484,22 @@ def _cache_key(streets: Sequence[int], filters: Filters, cursor: Cursor | None, 
 async def feed_viewer(resident_id: int, filters: Filters | None = None, cursor: Cursor | None = None, *,
                       limit: int = PAGE_SIZE) -> FeedViewer:
     """The viewer of one feed page. When this process kept the page they looked at last time for
-    these filters, the query also brings their distances to its owners (feed/cache.py)."""
+    these filters, and does not have their distances to its owners yet, the query brings them."""
     filters = filters or Filters()
     owners: tuple[int, ...] = ()
     streets = cache.PAGES.last_scope(resident_id)
     if streets is not None and not filters.q:
         kept = cache.PAGES.peek(_cache_key(streets, filters, cursor, limit))
-        owners = kept.owners if kept else ()
-    row = await db.fetchrow(_VIEWER_SQL, resident_id, list(owners))
+        if kept is not None and cache.PAGES.distances(resident_id, kept) is None:
+            owners = kept.owners
+    row = await (db.fetchrow(_VIEWER_AND_DISTANCES_SQL, resident_id, list(owners)) if owners
+                 else db.fetchrow(_VIEWER_SQL, resident_id))
     if row is None or row["street"] is None:
         return FeedViewer(resident_id, None, StreetScope(None, []))
-    scope = StreetScope(row["street"], list(row["neighbours"] or []))
+    scope = StreetScope(row["street"], list(row["neighbours"]))
     cache.PAGES.remember_scope(resident_id, [scope.home_street_id, *scope.neighbour_ids])
     return FeedViewer(resident_id, HomeStreet(row["street"], row["name"]), scope, frozenset(row["blocks"]),
-                      tuple(row["versions"]), owners, tuple(row["distances"]))
+                      tuple(row["versions"]), row["home_token"], owners, tuple(row["distances"] or ()))
 
 
 async def feed_page(viewer_id: int, filters: Filters | None = None, cursor: Cursor | None = None, *,
@@ -546,15 +553,20 @@ async def _kept_items(viewer: FeedViewer, filters: Filters, cursor: Cursor | Non
             owners=tuple(dict.fromkeys(row["owner"] for row in rows)),
         )
         cache.PAGES.put(key, entry)
-        distances = {row["owner"]: row["distance"] for row in rows}
-    elif entry.owners == viewer.owners:
-        distances = dict(zip(viewer.owners, viewer.distances))
+        by_owner = {row["owner"]: row["distance"] for row in rows}
+        distances = tuple(_shown(by_owner[owner]) for owner in entry.owners)
     else:
-        distances = dict(zip(entry.owners, await db.fetchval(_DISTANCES_SQL, viewer.id, list(entry.owners))))
+        distances = cache.PAGES.distances(viewer.id, entry, viewer.home_token)
+        if distances is None:
+            raw = (viewer.distances if entry.owners == viewer.owners
+                   else await db.fetchval(_DISTANCES_SQL, viewer.id, list(entry.owners)))
+            distances = tuple(_shown(d) for d in raw)
+    cache.PAGES.remember_distances(viewer.id, entry, viewer.home_token, distances)
     rows = entry.visible(viewer.blocks, now, limit + 1)
     if rows is None:
         return None
-    return [replace(row.item, distance_m=_shown(distances.get(row.item.owner_id))) for row in rows]
+    shown = dict(zip(entry.owners, distances))
+    return [replace(row.item, distance_m=shown[row.item.owner_id]) for row in rows]
 
 
 def _shown(distance: float | None) -> int | None:
