@@ -171,6 +171,7 @@ async def make_sample(conn: asyncpg.Connection, people: int, seed: int) -> Sampl
         str(seed), people,
     )
     s.users = [user(r["id"], r["street"]) for r in rows]
+    s.newest_at = await conn.fetchval("SELECT max(created_at) FROM offer")
     for street in {u.street for u in s.users}:
         titles = await conn.fetch(
             """SELECT title FROM offer WHERE street = $1 AND status = 'active' AND hidden_at IS NULL

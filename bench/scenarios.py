@@ -14,6 +14,7 @@ import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from itertools import cycle
 from urllib.parse import quote
 
@@ -55,6 +56,7 @@ class Sample:
     csrf: str = ""  # a CSRF cookie/token pair for the sign-in form
     signin_offset: int = 0
     neighbours: float = 0.0  # mean number of streets within a mile of the sampled residents' streets
+    newest_at: datetime | None = None  # the newest offer's creation time
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,24 @@ def _feed_lists_offers(s: Sample, request: Request, body: str) -> bool:
     user = next((u for u in s.users if u.session in request[2].get("Cookie", "")), None)
     titles = s.newest_titles.get(user.street, set()) if user else set()
     return any(html.escape(title) in body or title in body for title in titles)
+
+
+def _feed_not_kept(s: Sample, t: str, run: int, n: int = 20000) -> list[Request]:
+    """A later page ("More") at a cursor no other request of the run or of earlier runs repeats, so
+    that the app's feed cache (src/streetshare/feed/cache.py) never holds it: what a feed page
+    costs when it must be read from the database (the feed before the cache, plus filling it)."""
+    from streetshare.feed.queries import RANK, Cursor
+
+    if not s.users or s.newest_at is None:
+        return []
+    path = t.partition("?")[0]
+    requests = []
+    for k in range(run * n, (run + 1) * n):
+        at = s.newest_at - timedelta(seconds=7 * k + 1)
+        cursor = Cursor(at, RANK["offer"], 2**31 - 1).encode()
+        user = s.users[k % len(s.users)]
+        requests.append(("GET", f"{path}?cursor={cursor}", user.cookie(), None))
+    return requests
 
 
 def _search(s: Sample, t: str, _: int) -> list[Request]:
@@ -180,6 +200,8 @@ DASHBOARDS = (
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("feed", "Street feed (signed in)", "web", ("/feed", "/"), _feed, verify=_feed_lists_offers,
              not_built_hint="the home page does not list the street's offers yet"),
+    Scenario("feed_not_kept", "Street feed, a page not kept (each a new cursor)", "web", ("/?cursor",),
+             _feed_not_kept, not_built_hint="the feed has no cursor"),
     Scenario("search", "Search", "web", ("/search?q", "/?q", "/feed?q"), _search),
     Scenario("offer", "Offer page", "web", ("/offers/{}",), _offer),
     Scenario("exchange", "Exchange page", "web", ("/exchanges/{}",), _exchange),

@@ -1,4 +1,4 @@
-"""The street feed and search: newest offers and asks a resident may see, one query per page.
+"""The street feed and search: newest offers and asks a resident may see.
 
 Scope (who sees what), used by every read path (feed, search, detail pages, photos, the API):
 - the resident's home street, plus, when they look "nearby", the neighbouring streets
@@ -14,6 +14,10 @@ only from the streets that may hold more of the page (_FEED_PAGE). Only the page
 joined to their owner, street and first photo. A search finds each street's matches through the
 per-street word index (street_words) instead. So the cost depends on the page size and the streets
 in scope, not on the size of the tables (bench/, docs/performance.md).
+
+A feed page (not a search) is first looked for in this process's feed cache (feed/cache.py): the
+viewer query (feed_viewer: street, scope, blocks and the streets' change numbers, one query)
+tells whether the kept rows still hold, and the page query runs only when they do not.
 
 Privacy: the distance shown is computed in PostgreSQL from the viewer's home to the owner's
 home and rounded here (approx_distance_m); no coordinates are selected.
