@@ -29,7 +29,7 @@ import base64
 import binascii
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, timedelta
 
 from streetshare import clock, db
@@ -552,49 +552,46 @@ async def _kept_items(viewer: FeedViewer, filters: Filters, cursor: Cursor | Non
         rows = await db.fetch(sql, *args)
         entry = cache.Entry(
             versions=viewer.versions, read_at=now,
-            rows=[cache.Row(_item(row, with_distance=False), row["visible_until"]) for row in rows],
+            rows=[(_values(row), row["visible_until"]) for row in rows],
             complete=len(rows) < limit + cache.SLACK + 1,
             owners=tuple(dict.fromkeys(row["owner"] for row in rows)),
         )
         cache.PAGES.put(key, entry)
         by_owner = {row["owner"]: row["distance"] for row in rows}
         distances = tuple(_shown(by_owner[owner]) for owner in entry.owners)
+        cache.PAGES.remember_distances(viewer.id, entry, viewer.home_token, distances)
     else:
         distances = cache.PAGES.distances(viewer.id, entry, viewer.home_token)
         if distances is None:
             raw = (viewer.distances if entry.owners == viewer.owners
                    else await db.fetchval(_DISTANCES_SQL, viewer.id, list(entry.owners)))
             distances = tuple(_shown(d) for d in raw)
-    cache.PAGES.remember_distances(viewer.id, entry, viewer.home_token, distances)
+            cache.PAGES.remember_distances(viewer.id, entry, viewer.home_token, distances)
     rows = entry.visible(viewer.blocks, now, limit + 1)
     if rows is None:
         return None
     shown = dict(zip(entry.owners, distances))
-    return [replace(row.item, distance_m=shown[row.item.owner_id]) for row in rows]
+    return [FeedItem(*values[:_DISTANCE], shown[values[cache.OWNER]], *values[_DISTANCE + 1:]) for values, _ in rows]
 
 
 def _shown(distance: float | None) -> int | None:
     return None if distance is None else approx_distance_m(distance)
 
 
-def _item(row, *, with_distance: bool = True) -> FeedItem:
-    return FeedItem(
-        type=row["type"],
-        id=row["id"],
-        title=row["title"],
-        kind=row["kind"],
-        help_kind=row["help_kind"],
-        category=row["category"],
-        owner_id=row["owner"],
-        owner_name=row["owner_name"],
-        street_id=row["street"],
-        street_name=row["street_name"],
-        distance_m=_shown(row["distance"]) if with_distance else None,
-        created_at=row["created_at"],
-        thumb_url=media_url(row["photo_id"], row["photo_sha"], "thumb") if row["photo_id"] else None,
-        slots=row["slots"],
-        starts_at=row["starts_at"],
-        ends_at=row["ends_at"],
-        loan_days=row["loan_days"],
-        needed_by=row["needed_by"],
+def _values(row) -> tuple:
+    """A page row as FeedItem's field values, in order, without the distance."""
+    return (
+        row["type"], row["id"], row["title"], row["kind"], row["help_kind"], row["category"], row["owner"],
+        row["owner_name"], row["street"], row["street_name"], None, row["created_at"],
+        media_url(row["photo_id"], row["photo_sha"], "thumb") if row["photo_id"] else None,
+        row["slots"], row["starts_at"], row["ends_at"], row["loan_days"], row["needed_by"],
     )
+
+
+_DISTANCE = [f.name for f in fields(FeedItem)].index("distance_m")
+assert [f.name for f in fields(FeedItem)][cache.OWNER] == "owner_id"
+
+
+def _item(row) -> FeedItem:
+    values = _values(row)
+    return FeedItem(*values[:_DISTANCE], _shown(row["distance"]), *values[_DISTANCE + 1:])
