@@ -134,6 +134,21 @@ async def test_a_change_number_moves_when_the_change_commits(streets, bob):
     assert await db.fetchval(version, elm.id) == was + 1
 
 
+async def test_a_transaction_raises_a_streets_number_once_however_many_rows_it_writes(streets, bob):
+    elm, oak, _ = streets
+    version = "SELECT version FROM feed_version WHERE street = $1"
+    await insert_offer(bob, elm)
+    was = await db.fetchval(version, elm.id)
+    async with db.transaction():
+        await db.execute("INSERT INTO offer (owner, street, kind, title, category, created_at, updated_at) "
+                         "SELECT $1, $2, 'give', 'Jar ' || g, 'home', now(), now() FROM generate_series(1, 2000) g",
+                         bob.id, elm.id)
+        await db.execute("UPDATE offer SET title = title || '!' WHERE street = $1", elm.id)
+    assert await db.fetchval(version, elm.id) == was + 1
+    await db.execute("UPDATE offer SET street = $2 WHERE street = $1", elm.id, oak.id)  # all of them move
+    assert await db.fetchval(version, elm.id) == was + 2
+
+
 async def test_change_numbers_start_somewhere_new_each_time(database):
     starts = {await db.fetchval("SELECT feed_version_start()") for _ in range(5)}
     assert len(starts) == 5 and all(s % 2**32 == 1 for s in starts)
@@ -198,7 +213,7 @@ async def test_pages_after_a_cursor_and_filtered_pages_are_kept_apart(streets, a
 
 
 async def test_many_changes_and_viewers_always_match_the_database(streets, alice, bob, carol, dave):
-    """Random offers, asks, edits, moves, blocks and renames, read by four residents after each."""
+    """Random offers, asks, withdrawals, moves, blocks and renames, read by five residents after each."""
     elm, oak, leeds = streets
     erin = await quick_resident("Erin")
     await place_resident(erin, oak, looks_at="street")
@@ -214,11 +229,13 @@ async def test_many_changes_and_viewers_always_match_the_database(streets, alice
             elif action == 3:
                 await insert_ask(who, where, title=f"ask {step}")
             elif action == 4:
-                await db.execute("UPDATE offer SET status = 'withdrawn' WHERE id = "
-                                 "(SELECT id FROM offer WHERE status = 'active' ORDER BY random() LIMIT 1)")
+                active = [r["id"] for r in await db.fetch("SELECT id FROM offer WHERE status = 'active' ORDER BY id")]
+                if active:
+                    await db.execute("UPDATE offer SET status = 'withdrawn' WHERE id = $1", rng.choice(active))
             elif action == 5:
-                await db.execute("UPDATE offer SET street = $1 WHERE id = (SELECT id FROM offer ORDER BY random() LIMIT 1)",
-                                 where.id)
+                offers = [r["id"] for r in await db.fetch("SELECT id FROM offer ORDER BY id")]
+                if offers:
+                    await db.execute("UPDATE offer SET street = $1 WHERE id = $2", where.id, rng.choice(offers))
             elif action == 6:
                 other = rng.choice(people)
                 if other is not who:

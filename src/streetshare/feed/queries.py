@@ -340,8 +340,8 @@ SELECT p.type, p.id, coalesce(o.owner, a.owner) AS owner, coalesce(o.street, a.s
        p.created_at, o.slots, o.starts_at, o.ends_at, o.loan_days, a.needed_by,
        ow.display_name AS owner_name, s.name AS street_name,
        earth_distance(ll_to_earth(me.home_lat, me.home_lng), ll_to_earth(ow.home_lat, ow.home_lng)) AS distance,
-       CASE WHEN p.type = 'ask' THEN a.expires_at WHEN o.kind = 'time' THEN coalesce(o.ends_at, o.starts_at + interval '1 day')
-       END AS visible_until,
+       CASE WHEN p.type = 'ask' THEN a.expires_at
+            WHEN o.kind = 'time' THEN coalesce(o.ends_at, o.starts_at + interval '1 day') END AS visible_until,
        coalesce(po.id, pa.id) AS photo_id, coalesce(po.sha256, pa.sha256) AS photo_sha
 FROM page p
 LEFT JOIN offer o ON p.type = 'offer' AND o.id = p.id
