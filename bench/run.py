@@ -172,11 +172,13 @@ async def make_sample(conn: asyncpg.Connection, people: int, seed: int) -> Sampl
     )
     s.users = [user(r["id"], r["street"]) for r in rows]
     s.newest_at = await conn.fetchval("SELECT max(created_at) FROM offer")
-    for street in {u.street for u in s.users}:
+    for street in sorted({u.street for u in s.users}):
         titles = await conn.fetch(
-            """SELECT title FROM offer WHERE street = $1 AND status = 'active' AND hidden_at IS NULL
+            """SELECT id, title FROM offer WHERE street = $1 AND status = 'active' AND hidden_at IS NULL
                ORDER BY created_at DESC, id DESC LIMIT 20""", street)
         s.newest_titles[street] = {t["title"] for t in titles}
+        if titles:
+            s.newest_offers[street] = titles[0]["id"]
     for u in s.users:
         offer = await conn.fetchval(
             """
@@ -364,10 +366,39 @@ class Meters:
     postgres: measure.ProcessTree
     statements: measure.StatementTime
     conn: asyncpg.Connection
+    database_url: str
+
+
+async def churn(database_url: str, offers: list[int], per_second: float, stop: asyncio.Event) -> int:
+    """Edit the given offers in turn, `per_second` commits a second, on a connection of its own, until
+    `stop`; returns how many were written. Each edit raises its street's feed change number (as any
+    neighbour's edit does), so the pages the app kept for that street are read again: the feed cache
+    measured while the street is alive, not only while it is still. The writes' PostgreSQL CPU counts
+    in the page's cost."""
+    conn = await asyncpg.connect(database_url)
+    written = 0
+    try:
+        start = time.perf_counter()
+        while not stop.is_set():
+            await conn.execute("UPDATE offer SET updated_at = clock_timestamp() WHERE id = $1",
+                               offers[written % len(offers)])
+            written += 1
+            delay = start + written / per_second - time.perf_counter()
+            if delay > 0:
+                try:
+                    await asyncio.wait_for(stop.wait(), delay)
+                except TimeoutError:
+                    pass
+    finally:
+        await conn.close()
+    return written
 
 
 async def load_once(server: Server, tree: measure.ProcessTree, meters: Meters, requests: list[Request], key: str,
-                    args: argparse.Namespace, duration: int, log_offset: int) -> tuple[dict[str, Any], int]:
+                    args: argparse.Namespace, duration: int, log_offset: int, *,
+                    writes: tuple[list[int], float] | None = None) -> tuple[dict[str, Any], int]:
+    """One measurement of one page; with `writes` (offers, changes a second), `churn` edits those
+    offers while wrk runs."""
     script = VAR / "lua" / f"{key}.lua"
     script.parent.mkdir(parents=True, exist_ok=True)
     script.write_text(measure.wrk_script(requests))
@@ -376,9 +407,17 @@ async def load_once(server: Server, tree: measure.ProcessTree, meters: Meters, r
     await meters.statements.reset()
     is_app = server.name == "app"
     cpu_app, cpu_pg = tree.cpu_seconds(), meters.postgres.cpu_seconds()
+    stop = asyncio.Event()
+    writer = asyncio.create_task(churn(meters.database_url, *writes, stop)) if writes and writes[0] else None
+    started = time.perf_counter()
     with measure.PeakMemory(tree) as memory:
-        result = await measure.run_wrk(server.url, script, duration=duration, connections=args.connections,
-                                       threads=args.threads)
+        try:
+            result = await measure.run_wrk(server.url, script, duration=duration, connections=args.connections,
+                                           threads=args.threads)
+        finally:
+            stop.set()
+            written = await writer if writer else 0
+        loaded_s = time.perf_counter() - started
         # Requests still in flight when wrk stopped finish now, inside this measurement, not the next one.
         await measure.quiesce(tree, server.port, meters.conn, meters.statements.database)
     cpu_app, cpu_pg = tree.cpu_seconds() - cpu_app, meters.postgres.cpu_seconds() - cpu_pg
@@ -412,6 +451,7 @@ async def load_once(server: Server, tree: measure.ProcessTree, meters: Meters, r
         "peak_rss_mb": round(memory.peak / 2**20, 1),
         "bytes_per_request": round(result.bytes / max(result.requests, 1)),
         "load_average": round(os.getloadavg()[0], 2),
+        "writes_per_s": round(written / loaded_s, 2) if writer else None,
     }
     return run, log_offset
 
@@ -434,6 +474,7 @@ def summarise(runs: list[dict[str, Any]], expected: int) -> dict[str, Any]:
         "app_cpu_ms": median("app_cpu_ms"), "pg_cpu_ms": median("pg_cpu_ms"), "db_ms": median("db_ms"),
         "queries": median("queries"), "pool_resets": median("pool_resets"),
         "bytes_per_request": median("bytes_per_request"), "load_average": median("load_average"),
+        "writes_per_s": median("writes_per_s"),
         "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
         "requests": sum(r["requests"] for r in runs),
         "errors": sum(unexpected(r, expected) for r in runs),
@@ -496,7 +537,7 @@ async def run_bench(args: argparse.Namespace, database_url: str, metadata: dict[
                 floor_plan.page_bytes, floor_plan.wire_bytes = len(response.content), response.num_bytes_downloaded
 
             meters = Meters(measure.ProcessTree(app.process.pid), measure.ProcessTree(floor.process.pid),
-                            measure.ProcessTree(postmaster_pid(BENCH_PGDATA)), statements, conn)
+                            measure.ProcessTree(postmaster_pid(BENCH_PGDATA)), statements, conn, database_url)
             offsets = {"app": app.log_file.stat().st_size, "floor": 0}
             measured = [p for p in plans.values() if p.status == "measured"]
 
@@ -506,8 +547,10 @@ async def run_bench(args: argparse.Namespace, database_url: str, metadata: dict[
                 else:
                     server, tree = app, meters.app
                     requests = plan.scenario.build(sample, plan.template, run)
+                writes = (list(sample.newest_offers.values()), plan.scenario.writes_per_s) \
+                    if plan.scenario.writes_per_s else None
                 result, offsets[server.name] = await load_once(server, tree, meters, requests, plan.scenario.key, args,
-                                                               duration, offsets[server.name])
+                                                               duration, offsets[server.name], writes=writes)
                 return result
 
             if args.warmup:

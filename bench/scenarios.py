@@ -57,6 +57,7 @@ class Sample:
     signin_offset: int = 0
     neighbours: float = 0.0  # mean number of streets within a mile of the sampled residents' streets
     newest_at: datetime | None = None  # the newest offer's creation time
+    newest_offers: dict[int, int] = field(default_factory=dict)  # street -> its newest active offer
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,9 @@ class Scenario:
     verify: Callable[[Sample, Request, str], bool] | None = None
     not_built_hint: str = ""
     no_data_hint: str = "nothing in the generated city to ask for"
+    # Changes a second written to the sampled residents' streets while the page is loaded (bench/run.py's
+    # `churn`): each one is an edit of a street's newest offer, so every feed page kept for that street is old.
+    writes_per_s: float = 0.0
 
 
 def _fill(template: str, value: object) -> str:
@@ -200,6 +204,8 @@ DASHBOARDS = (
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("feed", "Street feed (signed in)", "web", ("/feed", "/"), _feed, verify=_feed_lists_offers,
              not_built_hint="the home page does not list the street's offers yet"),
+    Scenario("feed_churn", "Street feed while neighbours edit (5 changes a second)", "web", ("/feed", "/"), _feed,
+             verify=_feed_lists_offers, writes_per_s=5.0),
     Scenario("feed_not_kept", "Street feed, a page not kept (each a new cursor)", "web", ("/?cursor",),
              _feed_not_kept, not_built_hint="the feed has no cursor"),
     Scenario("search", "Search", "web", ("/search?q", "/?q", "/feed?q"), _search),
