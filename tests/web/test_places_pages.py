@@ -435,3 +435,54 @@ async def test_move_page_for_a_street_too_far_away_is_refused(client, dave):
     await sign_in(client, dave)
     response = await client.get(f"/streets/{elm.id}/move")
     assert response.status_code == 403 and "Elm Street" not in response.text
+
+
+async def test_coordinator_is_told_on_the_move_page_that_moving_steps_them_down(client, carol, alice):
+    elm = await make_street("Elm Street", ELM_STREET, coordinator=carol)
+    await place_resident(alice, elm)
+    await db.execute("INSERT INTO street_coordinator (street, resident, appointed_at) VALUES ($1, $2, $3)",
+                     elm.id, alice.id, clock.now())
+    oak = await make_street("Oak Road", OAK_ROAD)
+    await sign_in(client, carol)
+    page = " ".join((await client.get(f"/streets/{oak.id}/move")).text.split())
+    assert "You coordinate Elm Street: moving away means you step down there." in page
+
+    response = await post_form(client, f"/streets/{oak.id}/join", {"items": "bring"}, form_page=f"/streets/{oak.id}/move")
+    assert response.status_code == 303
+    assert not await queries.is_coordinator(carol.id, elm.id)
+
+
+async def test_only_coordinator_moving_away_gets_the_move_page_back_with_a_way_forward(client, carol):
+    elm = await make_street("Elm Street", ELM_STREET, coordinator=carol)
+    oak = await make_street("Oak Road", OAK_ROAD)
+    await sign_in(client, carol)
+    page = " ".join((await client.get(f"/streets/{oak.id}/move")).text.split())
+    assert "You're the only coordinator of Elm Street" in page and f'href="/streets/{elm.id}/members"' in page
+
+    response = await post_form(client, f"/streets/{oak.id}/join", {"items": "bring"}, form_page=f"/streets/{oak.id}/move")
+    assert response.status_code == 409
+    assert "You're the only coordinator of Elm Street" in response.text and "Move to Oak Road?" in response.text
+    assert (await queries.home_street(carol.id)).id == elm.id
+
+
+async def test_only_coordinator_joining_by_invite_is_told_why_not(client, carol):
+    elm = await make_street("Elm Street", ELM_STREET, coordinator=carol)
+    oak = await make_street("Oak Road", LEEDS)
+    code = await _invite(oak, code="oak-invite")
+    await sign_in(client, carol)
+    response = await post_form(client, f"/join/{code}", {"items": "bring"}, form_page=f"/join/{code}")
+    assert response.status_code == 409
+    assert "You're the only coordinator of Elm Street" in " ".join(response.text.split())
+    assert await db.fetchval("SELECT uses FROM street_invite WHERE code = $1", code) == 0
+    assert (await queries.home_street(carol.id)).id == elm.id
+
+
+async def test_only_coordinator_starting_a_street_gets_the_form_back(client, carol):
+    await make_street("Elm Street", ELM_STREET, coordinator=carol)
+    await sign_in(client, carol)
+    response = await post_form(client, "/streets/new", {"name": "Birch Close", "radius_m": "800", "centre": "home"},
+                               form_page="/streets/new")
+    assert response.status_code == 409
+    assert "You're the only coordinator of Elm Street" in " ".join(response.text.split())
+    assert 'value="Birch Close"' in response.text
+    assert await db.fetchval("SELECT count(*) FROM street WHERE name = 'Birch Close'") == 0

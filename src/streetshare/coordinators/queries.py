@@ -74,6 +74,29 @@ async def coordinated_streets(resident_id: int) -> list[CoordinatedStreet]:
     return [CoordinatedStreet(r["id"], r["name"], r["created_at"]) for r in rows]
 
 
+@dataclass(frozen=True, slots=True)
+class RoleLeft:
+    """A street the resident coordinates and would stop coordinating by moving away."""
+
+    street_id: int
+    name: str
+    only: bool  # they are its only coordinator: they cannot move until they appoint someone
+
+
+async def roles_left_by_moving(resident_id: int, to_street: int | None = None) -> list[RoleLeft]:
+    """The streets other than `to_street` (None: a street not started yet) the resident coordinates,
+    for the pages that move them (service.step_down_on_moving does the stepping down)."""
+    rows = await db.fetch(
+        """
+        SELECT s.id, s.name, (SELECT count(*) FROM street_coordinator o WHERE o.street = s.id) AS coordinators
+        FROM street_coordinator c JOIN street s ON s.id = c.street
+        WHERE c.resident = $1 AND c.street IS DISTINCT FROM $2 ORDER BY s.name, s.id
+        """,
+        resident_id, to_street,
+    )
+    return [RoleLeft(r["id"], r["name"], not rules.may_step_down(r["coordinators"])) for r in rows]
+
+
 # ---------------------------------------------------------------- the dashboard
 
 # A street's exchanges: through the offer's street, or the ask's when there is no offer.

@@ -17,6 +17,15 @@ log = logging.getLogger(__name__)
 LAST_COORDINATOR = (
     "A street needs at least one coordinator. Appoint a neighbour first, then you can step down."
 )
+LAST_COORDINATOR_MOVING = (
+    "You're the only coordinator of {street}, and a street needs at least one. Appoint a neighbour there "
+    "as a coordinator first, then you can move."
+)
+MOVED_AWAY = "Moved to another street"
+
+
+class OnlyCoordinator(Conflict):
+    """The only coordinator of a street tried to move away from it (the message names the street)."""
 
 
 async def _lock_street_as_coordinator(street_id: int, acting: int) -> queries.CoordinatedStreet:
@@ -125,6 +134,30 @@ async def step_down(street_id: int, *, acting: int) -> None:
         await db.execute("DELETE FROM street_coordinator WHERE street = $1 AND resident = $2", street_id, acting)
         await log_action(street_id, acting, "step_down", "resident", acting)
     log.info("coordinator stepped down", extra={"street_id": street_id, "resident_id": acting})
+
+
+async def step_down_on_moving(resident_id: int, *, to_street: int) -> list[str]:
+    """Inside the transaction that moves a resident to `to_street`: they stop coordinating every other
+    street (a coordinator runs the street they live on, and sees its members' private reliability
+    hints). Returns the names of the streets they no longer coordinate.
+
+    The only coordinator of a street cannot leave it without one: OnlyCoordinator, and the caller's
+    transaction, the move with it, is rolled back. Each street row is locked first, as in step_down,
+    so two coordinators moving away at once cannot both go.
+    """
+    left = []
+    rows = await db.fetch(
+        """SELECT c.street, s.name FROM street_coordinator c JOIN street s ON s.id = c.street
+           WHERE c.resident = $1 AND c.street <> $2 ORDER BY c.street""", resident_id, to_street)
+    for row in rows:
+        await db.fetchval("SELECT id FROM street WHERE id = $1 FOR UPDATE", row["street"])
+        count = await db.fetchval("SELECT count(*) FROM street_coordinator WHERE street = $1", row["street"])
+        if not rules.may_step_down(count):
+            raise OnlyCoordinator(LAST_COORDINATOR_MOVING.format(street=row["name"]))
+        await db.execute("DELETE FROM street_coordinator WHERE street = $1 AND resident = $2", row["street"], resident_id)
+        await log_action(row["street"], resident_id, "step_down", "resident", resident_id, MOVED_AWAY)
+        left.append(row["name"])
+    return left
 
 
 # ---------------------------------------------------------------- met in person

@@ -14,11 +14,13 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 
 from streetshare import clock, ratelimit
+from streetshare.coordinators import queries as coordinators
+from streetshare.coordinators.service import OnlyCoordinator
 from streetshare.errors import Conflict, Invalid, NotAllowed, NotFound, TooManyAttempts
 from streetshare.places import queries, rules, service
 from streetshare.places.cache import app_geocoder
 from streetshare.places.privacy import describe_distance
-from streetshare.places.service import AddressProblem, AmbiguousAddress
+from streetshare.places.service import AddressProblem, AmbiguousAddress, InviteUnusable
 from streetshare.web.auth import current, requires_resident
 from streetshare.web.errors import json_error
 from streetshare.web.forms import form_data, keep, safe_next
@@ -182,6 +184,7 @@ async def _new_street_page(request: Request, *, errors: dict[str, str] | None = 
         choices=choices or [],
         home=own,
         open_items=await queries.open_items(me.id) if own.street_id else None,
+        roles=await coordinators.roles_left_by_moving(me.id),
         radius_min=rules.RADIUS_MIN_M,
         radius_max=rules.RADIUS_MAX_M,
     )
@@ -229,6 +232,8 @@ async def create_street(request: Request) -> Response:
         )
     except Invalid as exc:
         return await _new_street_page(request, errors=exc.errors, values=values, status_code=422)
+    except OnlyCoordinator:  # the page says which street needs another coordinator first
+        return await _new_street_page(request, values=values, status_code=409)
     return Redirect(path=f"/streets/{street_id}?created=1", status_code=303)
 
 
@@ -276,14 +281,27 @@ async def move_form(request: Request, street_id: FromPath[int]) -> Template | Re
         raise NotAllowed(service.NO_HOME_TO_JOIN)
     if not rules.may_join_directly(distance, await queries.street_radius(street_id) or 0):
         raise NotAllowed(service.TOO_FAR_TO_JOIN)
-    return page("places/move.html", errors={}, values={"items": rules.BRING}, street_id=street_id, street_name=name,
-                home=own, open_items=await queries.open_items(me.id), action=f"/streets/{street_id}/join")
+    return await _move_page(me.id, street_id, name, own, {"items": rules.BRING})
+
+
+async def _move_page(resident_id: int, street_id: int, name: str, own: Any, values: dict[str, str], *,
+                     status_code: int = 200) -> Template:
+    return page("places/move.html", status_code=status_code, errors={}, values=values, street_id=street_id,
+                street_name=name, home=own, open_items=await queries.open_items(resident_id),
+                roles=await coordinators.roles_left_by_moving(resident_id, street_id),
+                action=f"/streets/{street_id}/join")
 
 
 @post("/streets/{street_id:int}/join", guards=[requires_resident])
 async def join(request: Request, street_id: FromPath[int]) -> Response:
+    me = current(request)
     data = await form_data(request)
-    await service.join_street(acting=current(request).id, street_id=street_id, items=data.get("items") or rules.BRING)
+    items = data.get("items") or rules.BRING
+    try:
+        await service.join_street(acting=me.id, street_id=street_id, items=items)
+    except OnlyCoordinator:  # the page says which street needs another coordinator first
+        return await _move_page(me.id, street_id, await queries.street_name(street_id) or "", await _own_home(me.id),
+                                {"items": items}, status_code=409)
     return Redirect(path=f"/streets/{street_id}?joined=1", status_code=303)
 
 
@@ -301,14 +319,19 @@ async def looks_at(request: Request) -> Redirect:
 
 @get("/join/{code:str}", name="join_by_invite")
 async def invite_page(request: Request, code: FromPath[str]) -> Template:
+    return await _invite_page(request, code, {"items": rules.BRING})
+
+
+async def _invite_page(request: Request, code: str, values: dict[str, str], *, status_code: int | None = None) -> Template:
     invite = await queries.invite_by_code(code)
     problem = rules.invite_problem(invite.state if invite else None, clock.now())
     context: dict[str, Any] = {"code": code, "problem": problem, "invite": invite, "errors": {},
-                               "values": {"items": rules.BRING}, "next": f"/join/{quote(code, safe='')}"}
+                               "values": values, "next": f"/join/{quote(code, safe='')}"}
     if request.user and invite:
         own = await _own_home(request.user.id)
         context.update(is_member=own.street_id == invite.street_id, home=own,
-                       open_items=await queries.open_items(request.user.id) if own.street_id else None)
+                       open_items=await queries.open_items(request.user.id) if own.street_id else None,
+                       roles=await coordinators.roles_left_by_moving(request.user.id, invite.street_id))
         if own.street_id == invite.street_id:
             context["problem"] = None
     if invite is None:
@@ -316,17 +339,19 @@ async def invite_page(request: Request, code: FromPath[str]) -> Template:
     elif context["problem"]:
         status = 410
     else:
-        status = 200
+        status = status_code or 200
     return page("places/invite.html", status_code=status, **context)
 
 
 @post("/join/{code:str}", guards=[requires_resident])
 async def join_with_invite(request: Request, code: FromPath[str]) -> Response:
     data = await form_data(request)
+    items = data.get("items") or rules.BRING
     try:
-        street_id = await service.join_by_invite(acting=current(request).id, code=code,
-                                                 items=data.get("items") or rules.BRING)
-    except (Conflict, NotFound) as exc:
+        street_id = await service.join_by_invite(acting=current(request).id, code=code, items=items)
+    except OnlyCoordinator:  # the page says which street needs another coordinator first
+        return await _invite_page(request, code, {"items": items}, status_code=409)
+    except (InviteUnusable, NotFound) as exc:
         return page("places/invite.html", status_code=404 if isinstance(exc, NotFound) else 410, code=code,
                     problem=exc.message, invite=None, errors={}, values={}, next="")
     return Redirect(path=f"/streets/{street_id}?joined=1", status_code=303)

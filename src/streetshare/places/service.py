@@ -218,13 +218,18 @@ async def join_by_invite(*, acting: int, code: str, items: str = rules.BRING) ->
 
 
 async def _move(resident_id: int, street_id: int, items: str) -> bool:
-    """Inside a transaction: make street_id the resident's home street, taking care of their open items.
+    """Inside a transaction: make street_id the resident's home street, taking care of their open items
+    and of the streets they coordinated (they step down there; refused, OnlyCoordinator, when they are the
+    only coordinator of one).
 
     The history (finished offers, fulfilled or expired asks) stays on the old street.
     """
     current = await db.fetchval("SELECT street FROM resident WHERE id = $1 FOR UPDATE", resident_id)
     if current == street_id:
         return False
+    from streetshare.coordinators import service as coordinators
+
+    await coordinators.step_down_on_moving(resident_id, to_street=street_id)
     now = clock.now()
     await db.execute(
         "UPDATE resident SET street = $2, street_joined_at = $3 WHERE id = $1", resident_id, street_id, now
