@@ -25,11 +25,15 @@ async def test_sign_up_sign_out_sign_in_and_reset_password_on_a_phone(phone, liv
     await phone.get_by_label("Password").fill("a long enough password")
     await phone.get_by_role("button", name="Create my account").click()
     await phone.wait_for_load_state()
-    assert await phone.get_by_role("button", name="Sign out").is_visible()
+    assert await phone.get_by_role("link", name="Erin").is_visible()
     await screenshot(phone, "accounts-03-signed-in")
     await check_axe(phone)
+    # The signed-in header is two rows on a phone: the brand and the bell, then the three links.
+    header = await phone.locator(".site-header").bounding_box()
+    assert header["height"] < 3 * 44  # three rows of 44 px tap targets would be more
 
-    await phone.get_by_role("button", name="Sign out").click()
+    await phone.get_by_role("link", name="Erin").click()
+    await phone.get_by_role("button", name="Sign out", exact=True).click()
     await phone.wait_for_url(f"{base}/")
     await phone.goto(f"{base}/signin")
     await phone.get_by_label("Email").fill("ERIN@example.org")
@@ -60,7 +64,7 @@ async def test_sign_up_sign_out_sign_in_and_reset_password_on_a_phone(phone, liv
     await phone.get_by_label("Password").fill("my brand new password")
     await phone.get_by_role("button", name="Sign in").click()
     await phone.wait_for_load_state()
-    assert await phone.get_by_role("button", name="Sign out").is_visible()
+    assert await phone.get_by_role("link", name="Erin").is_visible()
 
     await phone.goto(link)  # single use
     assert "expired or was already used" in await phone.locator(".alert.error").inner_text()

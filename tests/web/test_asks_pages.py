@@ -121,7 +121,7 @@ async def test_ask_page_is_not_found_out_of_scope(client, elm, alice, bob, carol
     await sign_in(client, {"dave": dave, "carol": carol, "blocked": bob}[who])
     response = await client.get(f"/asks/{ask_id}")
     assert response.status_code == 404 and "Can anyone lend a ladder?" not in response.text
-    assert (await post_form(client, f"/asks/{ask_id}/renew", {}, form_page="/")).status_code == 404
+    assert (await post_form(client, f"/asks/{ask_id}/renew", {}, form_page="/account")).status_code == 404
 
 
 async def test_my_offers_and_asks_page_lists_mine_only(client, elm, alice, bob):

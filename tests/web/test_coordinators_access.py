@@ -124,7 +124,7 @@ async def web_request(client, method: str, path: str, data, session: str | None)
         client.cookies.set("streetshare_session", session)
     if method == "GET":
         return await client.get(path, follow_redirects=False)
-    page = await client.get("/" if session else "/signin")
+    page = await client.get("/account" if session else "/signin")  # a page with a form
     token = _CSRF.search(page.text).group(1)
     return await client.post(path, data={**(data or {}), "_csrf_token": token}, follow_redirects=False)
 

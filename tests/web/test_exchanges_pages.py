@@ -193,7 +193,7 @@ async def test_stranger_posting_to_an_exchange_gets_a_404(settings, ladder, bob,
     ex = (await service.request_offer(ladder, acting=bob.id)).id
     async with app_client(settings) as c:
         await sign_in(c, carol)
-        response = await post_form(c, f"/exchanges/{ex}/decline", {}, form_page="/exchanges")
+        response = await post_form(c, f"/exchanges/{ex}/decline", {}, form_page="/account")
         assert response.status_code == 404
     assert await db.fetchval("SELECT state FROM exchange WHERE id = $1", ex) == "requested"
 

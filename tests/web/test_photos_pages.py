@@ -175,7 +175,7 @@ async def test_adding_nothing_or_a_non_image_says_so_next_to_the_field(client, e
 async def test_owner_removes_a_photo_and_its_file_goes_when_nothing_else_uses_it(client, settings, elm, alice, bob):
     offer_id, photo_id, sha = await offer_with_photo(settings, alice)
     await sign_in(client, bob)
-    refused = await post_form(client, f"/offers/{offer_id}/photos/{photo_id}/remove", {}, form_page=f"/offers/{offer_id}")
+    refused = await post_form(client, f"/offers/{offer_id}/photos/{photo_id}/remove", {}, form_page="/account")
     assert refused.status_code == 403
     await switch_to(client, alice)
     response = await post_form(client, f"/offers/{offer_id}/photos/{photo_id}/remove", {}, form_page=f"/offers/{offer_id}")
