@@ -23,6 +23,7 @@ from streetshare.matching import routes as matching_routes
 from streetshare.moderation import routes as moderation_routes
 from streetshare.notifications import routes as notifications_routes
 from streetshare.offers import routes as offers_routes
+from streetshare.places import block_routes
 from streetshare.places import routes as places_routes
 from streetshare.reputation import routes as reputation_routes
 from streetshare.paths import STATIC_DIR
@@ -56,6 +57,7 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
 
     api = Router(path="/api/v1", route_handlers=[*accounts_routes.api_handlers, *coordinators_routes.api_handlers,
                                                  *moderation_routes.api_handlers, *places_routes.api_handlers,
+                                                 *block_routes.api_handlers,
                                                  *notifications_routes.api_handlers,
                                                  *offers_routes.api_handlers, *asks_routes.api_handlers,
                                                  *feed_routes.api_handlers, *exchanges_routes.api_handlers,
@@ -76,6 +78,7 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
             coordinators_routes.web_router,
             moderation_routes.web_router,
             places_routes.web_router,
+            block_routes.web_router,
             notifications_routes.web_router,
             offers_routes.web_router,
             asks_routes.web_router,

@@ -366,3 +366,18 @@ async def open_items(resident_id: int) -> OpenItems:
     )
     assert row is not None
     return OpenItems(offers=row["offers"], asks=row["asks"])
+
+
+@dataclass(frozen=True, slots=True)
+class Blocked:
+    resident_id: int
+    display_name: str
+    since: datetime
+
+
+async def blocked_by(resident_id: int) -> list[Blocked]:
+    """The residents this resident blocked, newest first (for their own list, to unblock)."""
+    rows = await db.fetch(
+        """SELECT r.id, r.display_name, b.created_at FROM resident_block b JOIN resident r ON r.id = b.blocked
+           WHERE b.blocker = $1 AND r.is_active ORDER BY b.created_at DESC, b.id DESC""", resident_id)
+    return [Blocked(r["id"], r["display_name"], r["created_at"]) for r in rows]

@@ -229,7 +229,7 @@ async def _move(resident_id: int, street_id: int, items: str) -> bool:
         return False
     from streetshare.coordinators import service as coordinators
 
-    await coordinators.step_down_on_moving(resident_id, to_street=street_id)
+    await coordinators.step_down_when_leaving(resident_id, to_street=street_id)
     now = clock.now()
     await db.execute(
         "UPDATE resident SET street = $2, street_joined_at = $3 WHERE id = $1", resident_id, street_id, now
@@ -245,3 +245,44 @@ async def _move(resident_id: int, street_id: int, items: str) -> bool:
         await offers.withdraw_open_offers(resident_id, except_street=street_id)
         await asks.withdraw_open_asks(resident_id, except_street=street_id)
     return True
+
+
+async def forget_blocks(resident_id: int) -> None:
+    """Inside the transaction that closes the resident's account: the blocks they made, and those
+    made of them, go (a closed account is seen by nobody anyway)."""
+    await db.execute("DELETE FROM resident_block WHERE blocker = $1 OR blocked = $1", resident_id)
+
+
+# ---------------------------------------------------------------- blocking
+
+CANNOT_BLOCK_YOURSELF = "You can't block yourself."
+
+
+async def block(*, acting: int, resident_id: int) -> bool:
+    """The resident blocks someone they can see (their profile is visible to them): from then on
+    neither sees the other's offers, asks or profile, and neither can start an exchange with the
+    other (exchanges already under way go on, so that a lent thing can still come back).
+    False when they had already blocked them."""
+    from streetshare.reputation.queries import profile_access
+
+    if acting == resident_id:
+        raise NotAllowed(CANNOT_BLOCK_YOURSELF)
+    if await db.fetchval("SELECT 1 FROM resident_block WHERE blocker = $1 AND blocked = $2", acting, resident_id):
+        return False  # their profile is hidden by now: pressing again changes nothing
+    if not (await profile_access(resident_id, acting)).visible:
+        raise NotFound()
+    async with db.transaction():
+        added = await db.fetchval(
+            "INSERT INTO resident_block (blocker, blocked, created_at) VALUES ($1, $2, $3) "
+            "ON CONFLICT (blocker, blocked) DO NOTHING RETURNING id", acting, resident_id, clock.now())
+    if added:
+        log.info("resident blocked someone", extra={"resident_id": acting})
+    return added is not None
+
+
+async def unblock(*, acting: int, resident_id: int) -> bool:
+    """Lift a block the resident made (False when there was none)."""
+    async with db.transaction():
+        removed = await db.fetchval(
+            "DELETE FROM resident_block WHERE blocker = $1 AND blocked = $2 RETURNING id", acting, resident_id)
+    return removed is not None
