@@ -12,8 +12,8 @@ from litestar.params import FromQuery, HeaderParameter, JSONBody
 from litestar.response import Redirect, Template
 
 from streetshare import mail, ratelimit
-from streetshare.accounts import queries, service
-from streetshare.errors import Invalid, TooManyAttempts
+from streetshare.accounts import export, queries, service
+from streetshare.errors import Conflict, Invalid, NotFound, TooManyAttempts
 from streetshare.settings import Settings
 from streetshare.web.auth import clear_session_cookie, current, requires_resident, session_token, set_session_cookie
 from streetshare.web.forms import form_data, keep, safe_next
@@ -190,10 +190,68 @@ async def reset(request: Request) -> Response:
     return Redirect(path="/signin?reset=1", status_code=303)
 
 
+# ---------------------------------------------------------------- your data: export, close
+
+
+async def close_limits(resident_id: int) -> None:
+    """Closing asks for the password again: as many tries as signing in allows, so a borrowed phone
+    cannot be used to guess it."""
+    await ratelimit.hit(f"close-account:{resident_id}", **SIGNIN_LIMIT)
+
+
+def _export_response(data: dict) -> Response:
+    return Response(content=data, media_type="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="streetshare-my-data.json"',
+                             "Cache-Control": "no-store"})
+
+
+@get("/account/export", guards=[requires_resident])
+async def export_page(request: Request) -> Response:
+    data = await export.personal_data(current(request).id)
+    if data is None:
+        raise NotFound()
+    return _export_response(data)
+
+
+async def _close_page(request: Request, *, errors: dict[str, str] | None = None, problem: str | None = None,
+                      status_code: int = 200) -> Template:
+    from streetshare.coordinators.queries import roles_left_by_moving
+
+    me = current(request)
+    return page("accounts/close.html", status_code=status_code, errors=errors or {}, values={}, problem=problem,
+                roles=await roles_left_by_moving(me.id))
+
+
+@get("/account/close", guards=[requires_resident])
+async def close_form(request: Request) -> Template:
+    return await _close_page(request)
+
+
+@post("/account/close", guards=[requires_resident])
+async def close(request: Request) -> Response:
+    me = current(request)
+    data = await form_data(request)
+    try:
+        await close_limits(me.id)
+        await service.close_account(acting=me.id, password=data.get("password", ""))
+    except Invalid as exc:
+        return await _close_page(request, errors=exc.errors, status_code=422)
+    except TooManyAttempts as exc:
+        return await _close_page(request, errors={"password": exc.message}, status_code=429)
+    except Conflict as exc:
+        return await _close_page(request, problem=exc.message, status_code=409)
+    return clear_session_cookie(Redirect(path="/account/closed", status_code=303))
+
+
+@get("/account/closed")
+async def closed(request: Request) -> Template:
+    return page("accounts/closed.html")
+
+
 web_router = Router(
     path="/",
     route_handlers=[signup_form, signup, signin_form, signin, signout, signout_everywhere, account, change_password,
-                    forgot_form, forgot, reset_form, reset],
+                    forgot_form, forgot, reset_form, reset, export_page, close_form, close, closed],
     include_in_schema=False,
 )
 
@@ -260,4 +318,24 @@ async def api_me(request: Request) -> MeOut:
                  street={"id": street.id, "name": street.name} if street else None)
 
 
-api_handlers = [api_signup, api_token, api_revoke_token, api_me]
+class CloseIn(msgspec.Struct):
+    password: str
+
+
+@get("/me/export", guards=[requires_resident], summary="Everything Streetshare keeps about you, as JSON")
+async def api_export(request: Request) -> Response:
+    data = await export.personal_data(current(request).id)
+    if data is None:
+        raise NotFound()
+    return _export_response(data)
+
+
+@post("/me/close", guards=[requires_resident], status_code=204,
+      summary="Close your account (your password again); 409 while a loan is out or you are a street's only coordinator")
+async def api_close(request: Request, data: JSONBody[CloseIn]) -> None:
+    me = current(request)
+    await close_limits(me.id)
+    await service.close_account(acting=me.id, password=data.password)
+
+
+api_handlers = [api_signup, api_token, api_revoke_token, api_me, api_export, api_close]

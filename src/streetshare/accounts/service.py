@@ -12,7 +12,7 @@ from streetshare import clock, db
 from streetshare.accounts import rules
 from streetshare.accounts.passwords import hash_password_async, needs_rehash, verify_password_async
 from streetshare.accounts.tokens import new_token, token_hash
-from streetshare.errors import Invalid, NotFound
+from streetshare.errors import Conflict, Invalid, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -180,3 +180,64 @@ async def reset_password(*, token: str, new_password: str) -> int:
         )
         await end_all_sessions(acting=resident_id)
     return resident_id
+
+
+# ---------------------------------------------------------------- closing an account
+
+CLOSED_NAME = "Former neighbour"
+CLOSED_HASH = "!closed"  # not an argon2 hash: no password ever matches it
+WRONG_PASSWORD = "That isn't your password."
+STILL_OUT = ("“{title}” is still lent or borrowed. Finish that loan first (the borrower marks it "
+             "returned, the lender confirms), then you can close your account.")
+THEN_CLOSE = "then you can close your account."
+
+
+async def close_account(*, acting: int, password: str) -> None:
+    """The resident closes their account, confirming with their password. In one transaction:
+    - refused (Conflict) while something is lent or borrowed (handed over, or back but not yet
+      confirmed), and while they are the only coordinator of a street; nothing is written then;
+    - their name becomes "Former neighbour", their email, password, home and street are erased and
+      the account can no longer sign in, so what other people keep shows nobody;
+    - their requests and accepted exchanges not yet handed over are cancelled (the other side is
+      told), their open offers and asks withdrawn, their coordinator roles ended;
+    - their sessions, tokens, resets, blocks, notifications and preferences are deleted.
+    What the other party of an exchange keeps (its history, messages and thanks) stays, under the
+    anonymous name, as product.md asks. Each other domain's rows are written by its own service.
+    """
+    row = await db.fetchrow("SELECT display_name, password_hash FROM resident WHERE id = $1 AND is_active", acting)
+    if row is None:
+        raise NotFound()
+    if not await verify_password_async(row["password_hash"], password):
+        raise Invalid({"password": WRONG_PASSWORD})
+    from streetshare.asks import service as asks
+    from streetshare.coordinators import service as coordinators
+    from streetshare.exchanges import queries as exchange_queries
+    from streetshare.exchanges import service as exchanges
+    from streetshare.notifications import service as notifications
+    from streetshare.offers import service as offers
+    from streetshare.places import service as places
+
+    async with db.transaction():
+        if await db.fetchval("SELECT id FROM resident WHERE id = $1 AND is_active FOR UPDATE", acting) is None:
+            raise NotFound()  # closed a moment ago, in another request
+        out = await exchange_queries.item_still_out(acting)
+        if out is not None:
+            raise Conflict(STILL_OUT.format(title=out))
+        await coordinators.step_down_when_leaving(acting, then=THEN_CLOSE)
+        # Anonymous first, so that what the other side is told below names nobody.
+        await db.execute(
+            """UPDATE resident SET display_name = $2, email = $3, password_hash = $4, is_active = false,
+                   home_lat = NULL, home_lng = NULL, home_address = NULL, street = NULL, street_joined_at = NULL,
+                   last_seen_at = NULL
+               WHERE id = $1""",
+            acting, CLOSED_NAME, f"closed-{acting}@closed.invalid", CLOSED_HASH,
+        )
+        await exchanges.cancel_open_exchanges(acting, note="Closed their account")
+        await offers.withdraw_open_offers(acting)
+        await asks.withdraw_open_asks(acting)
+        await places.forget_blocks(acting)
+        await coordinators.forget_resident(acting)
+        await notifications.forget_resident(acting, former_name=row["display_name"], new_name=CLOSED_NAME)
+        await db.execute("DELETE FROM password_reset WHERE resident = $1", acting)
+        await db.execute("DELETE FROM auth_token WHERE resident = $1", acting)
+    log.info("account closed", extra={"resident_id": acting})

@@ -85,7 +85,7 @@ class RoleLeft:
 
 async def roles_left_by_moving(resident_id: int, to_street: int | None = None) -> list[RoleLeft]:
     """The streets other than `to_street` (None: a street not started yet) the resident coordinates,
-    for the pages that move them (service.step_down_on_moving does the stepping down)."""
+    for the pages that move them (service.step_down_when_leaving does the stepping down)."""
     rows = await db.fetch(
         """
         SELECT s.id, s.name, (SELECT count(*) FROM street_coordinator o WHERE o.street = s.id) AS coordinators

@@ -17,11 +17,12 @@ log = logging.getLogger(__name__)
 LAST_COORDINATOR = (
     "A street needs at least one coordinator. Appoint a neighbour first, then you can step down."
 )
-LAST_COORDINATOR_MOVING = (
+LAST_COORDINATOR_LEAVING = (
     "You're the only coordinator of {street}, and a street needs at least one. Appoint a neighbour there "
-    "as a coordinator first, then you can move."
+    "as a coordinator first, {then}"
 )
 MOVED_AWAY = "Moved to another street"
+ACCOUNT_CLOSED = "Closed their account"
 
 
 class OnlyCoordinator(Conflict):
@@ -136,28 +137,37 @@ async def step_down(street_id: int, *, acting: int) -> None:
     log.info("coordinator stepped down", extra={"street_id": street_id, "resident_id": acting})
 
 
-async def step_down_on_moving(resident_id: int, *, to_street: int) -> list[str]:
-    """Inside the transaction that moves a resident to `to_street`: they stop coordinating every other
-    street (a coordinator runs the street they live on, and sees its members' private reliability
-    hints). Returns the names of the streets they no longer coordinate.
+async def step_down_when_leaving(resident_id: int, *, to_street: int | None = None,
+                                 then: str = "then you can move.") -> list[str]:
+    """Inside the transaction that moves a resident to `to_street` (None: that closes their account):
+    they stop coordinating every other street (a coordinator runs the street they live on, and sees
+    its members' private reliability hints). Returns the names of the streets they no longer coordinate.
 
-    The only coordinator of a street cannot leave it without one: OnlyCoordinator, and the caller's
-    transaction, the move with it, is rolled back. Each street row is locked first, as in step_down,
-    so two coordinators moving away at once cannot both go.
+    The only coordinator of a street cannot leave it without one: OnlyCoordinator, whose message ends
+    with `then`, and the caller's transaction is rolled back. Each street row is locked first, as in
+    step_down, so two coordinators leaving at once cannot both go.
     """
     left = []
     rows = await db.fetch(
         """SELECT c.street, s.name FROM street_coordinator c JOIN street s ON s.id = c.street
-           WHERE c.resident = $1 AND c.street <> $2 ORDER BY c.street""", resident_id, to_street)
+           WHERE c.resident = $1 AND c.street IS DISTINCT FROM $2 ORDER BY c.street""", resident_id, to_street)
     for row in rows:
         await db.fetchval("SELECT id FROM street WHERE id = $1 FOR UPDATE", row["street"])
         count = await db.fetchval("SELECT count(*) FROM street_coordinator WHERE street = $1", row["street"])
         if not rules.may_step_down(count):
-            raise OnlyCoordinator(LAST_COORDINATOR_MOVING.format(street=row["name"]))
+            raise OnlyCoordinator(LAST_COORDINATOR_LEAVING.format(street=row["name"], then=then))
         await db.execute("DELETE FROM street_coordinator WHERE street = $1 AND resident = $2", row["street"], resident_id)
-        await log_action(row["street"], resident_id, "step_down", "resident", resident_id, MOVED_AWAY)
+        await log_action(row["street"], resident_id, "step_down", "resident", resident_id,
+                         MOVED_AWAY if to_street is not None else ACCOUNT_CLOSED)
         left.append(row["name"])
     return left
+
+
+async def forget_resident(resident_id: int) -> None:
+    """Inside the transaction that closes the resident's account: their opt-ins and their
+    met-in-person badge go. (The moderation log keeps what coordinators did, under their new name.)"""
+    await db.execute("DELETE FROM care_preference WHERE resident = $1", resident_id)
+    await db.execute("DELETE FROM verified_neighbour WHERE resident = $1", resident_id)
 
 
 # ---------------------------------------------------------------- met in person

@@ -391,6 +391,16 @@ async def blocked_between(a: int, b: int) -> bool:
     ))
 
 
+async def item_still_out(resident_id: int) -> str | None:
+    """The title of something the resident has lent or borrowed and that is not back for sure yet
+    (handed over, or returned but not confirmed), if any: closing an account waits for it."""
+    return await db.fetchval(
+        """SELECT coalesce(o.title, a.title) FROM exchange e
+           LEFT JOIN offer o ON o.id = e.offer LEFT JOIN ask a ON a.id = e.ask
+           WHERE (e.provider = $1 OR e.recipient = $1) AND e.state IN ('handed_over', 'returned')
+           ORDER BY e.id LIMIT 1""", resident_id)
+
+
 async def display_name(resident_id: int) -> str:
     return await db.fetchval("SELECT display_name FROM resident WHERE id = $1", resident_id) or ""
 

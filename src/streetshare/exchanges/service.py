@@ -396,6 +396,18 @@ WHERE e.id = $1
 """
 
 
+async def cancel_open_exchanges(resident_id: int, *, note: str) -> int:
+    """Inside the transaction that closes the resident's account: each of their exchanges not yet
+    handed over (requested or accepted) is cancelled by them, as `cancel` would, the other side told.
+    Returns how many."""
+    rows = await db.fetch(
+        "SELECT id FROM exchange WHERE (provider = $1 OR recipient = $1) AND state IN ('requested', 'accepted') "
+        "ORDER BY id", resident_id)
+    for row in rows:
+        await cancel(row["id"], acting=resident_id, note=note)
+    return len(rows)
+
+
 async def _lock(exchange_id: int, acting: int | None) -> tuple[asyncpg.Record, Role]:
     """Lock the offer row, then the exchange row; the caller's role in it (NotFound for anyone else)."""
     offer_id = await db.fetchval("SELECT offer FROM exchange WHERE id = $1", exchange_id)

@@ -198,3 +198,14 @@ async def send_loan_reminders() -> int:
                             url=f"/exchanges/{loan.exchange_id}", once_key=f"{base}:{resident_id}"):
                 written += 1
     return written
+
+
+async def forget_resident(resident_id: int, *, former_name: str, new_name: str) -> None:
+    """Inside the transaction that closes the resident's account: their own notifications and email
+    choices go; the notifications they caused others keep saying what happened, under `new_name`
+    (their texts were written with the name they had: "Alice asked to borrow your ladder")."""
+    await db.execute("DELETE FROM notification WHERE resident = $1", resident_id)
+    await db.execute("DELETE FROM notification_settings WHERE resident = $1", resident_id)
+    if former_name:
+        await db.execute("UPDATE notification SET text = replace(text, $2, $3) WHERE actor = $1",
+                         resident_id, former_name, new_name)
