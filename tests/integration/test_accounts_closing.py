@@ -10,10 +10,11 @@ import asyncio
 import json
 
 import pytest
-from support.cast import ELM_STREET, PASSWORD, insert_ask, insert_offer, make_street, place_resident
+from support.cast import ELM_STREET, PASSWORD, insert_ask, insert_offer, make_street, place_resident, quick_resident
 
 from streetshare import clock, db
-from streetshare.accounts import export, service
+from streetshare.accounts import queries as accounts
+from streetshare.accounts import service
 from streetshare.accounts.queries import resident_for_token
 from streetshare.coordinators.service import OnlyCoordinator
 from streetshare.errors import Conflict, Invalid, NotFound
@@ -137,7 +138,7 @@ async def test_export_holds_the_residents_own_data_and_nobody_elses_contact_or_h
     done = await completed_loan(ladder, alice, bob, message="On my way")
     await reputation.say_thanks(done, "Thanks for the ladder!", acting=bob.id)
 
-    data = await export.personal_data(alice.id)
+    data = await accounts.personal_data(alice.id)
 
     assert data["account"]["email"] == alice.email and data["account"]["street"] == "Elm Street"
     assert data["account"]["home"]["set"] is True and data["account"]["home"]["address"] == "12 Elm Street, HD1 5AA"
@@ -155,4 +156,20 @@ async def test_export_holds_the_residents_own_data_and_nobody_elses_contact_or_h
 
 async def test_a_closed_account_has_nothing_to_export(alice, elm):
     await service.close_account(acting=alice.id, password=PASSWORD)
-    assert await export.personal_data(alice.id) is None
+    assert await accounts.personal_data(alice.id) is None
+
+
+async def test_notifications_others_keep_name_the_closed_account_by_whole_words_only(bob, elm):
+    al = await quick_resident("Al", email="al@example.org")
+    await place_resident(al, elm)
+    clock_offer = await insert_offer(al, elm, kind="lend", title="Alarm clock")
+    ex = (await exchanges.request_offer(clock_offer, acting=bob.id)).id
+    await exchanges.accept(ex, acting=al.id)
+    [before] = [r["text"] for r in await db.fetch("SELECT text FROM notification WHERE actor = $1", al.id)]
+    assert "Al " in before and "Alarm clock" in before
+
+    await service.close_account(acting=al.id, password=PASSWORD)
+
+    texts = [r["text"] for r in await db.fetch("SELECT text FROM notification WHERE resident = $1 ORDER BY id", bob.id)]
+    assert texts[0] == before.replace("Al ", "Former neighbour ", 1)
+    assert all("Alarm clock" in t for t in texts) and not any("Former neighbourarm" in t for t in texts)

@@ -114,11 +114,11 @@ async def test_two_coordinators_moving_away_at_once_leave_one_behind(carol, alic
 
 async def test_the_pages_that_move_a_resident_say_which_roles_they_leave(carol, alice, elm):
     oak = await make_street("Oak Road", OAK_ROAD)
-    assert await coordinators.roles_left_by_moving(carol.id, oak.id) == [
+    assert await coordinators.roles_left_when_leaving(carol.id, oak.id) == [
         coordinators.RoleLeft(elm.id, "Elm Street", only=False)]
-    assert await coordinators.roles_left_by_moving(carol.id, elm.id) == []
+    assert await coordinators.roles_left_when_leaving(carol.id, elm.id) == []
 
     await db.execute("DELETE FROM street_coordinator WHERE resident = $1", alice.id)
-    assert await coordinators.roles_left_by_moving(carol.id) == [
+    assert await coordinators.roles_left_when_leaving(carol.id) == [
         coordinators.RoleLeft(elm.id, "Elm Street", only=True)]
-    assert await coordinators.roles_left_by_moving(alice.id, oak.id) == []
+    assert await coordinators.roles_left_when_leaving(alice.id, oak.id) == []

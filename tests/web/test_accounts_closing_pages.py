@@ -64,6 +64,10 @@ async def test_only_coordinator_is_told_before_closing(client, carol):
     assert "You're the only coordinator of Elm Street" in page and f'href="/streets/{elm.id}/members"' in page
     response = await post_form(client, "/account/close", {"password": carol.password}, form_page="/account/close")
     assert response.status_code == 409
+    assert " ".join(response.text.split()).count("You're the only coordinator of Elm Street") == 1  # said once
+    api = await client.post("/api/v1/me/close", json={"password": carol.password}, headers=await api_token(client, carol))
+    assert api.status_code == 409 and "only coordinator of Elm Street" in api.json()["detail"]
+    assert await db.fetchval("SELECT is_active FROM resident WHERE id = $1", carol.id) is True
 
 
 async def test_api_exports_and_closes(client, alice):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from support.cast import ELM_STREET, api_token, make_street, place_resident, post_form, sign_in
 
 from streetshare import db
@@ -15,6 +17,8 @@ async def test_resident_blocks_from_the_profile_and_unblocks_from_the_list(clien
     profile = await client.get(f"/residents/{bob.id}")
     assert f'action="/residents/{bob.id}/block"' in profile.text
     assert f'action="/residents/{alice.id}/block"' not in (await client.get(f"/residents/{alice.id}")).text
+    report = re.search(r'href="(/report\?kind=resident[^"]+)"', profile.text).group(1).replace("&amp;", "&")
+    assert "<h1>Report a resident</h1>" in (await client.get(report)).text
 
     response = await post_form(client, f"/residents/{bob.id}/block", {}, form_page=f"/residents/{bob.id}")
     assert response.status_code == 303 and response.headers["location"] == "/account/blocked?blocked=1"

@@ -483,6 +483,7 @@ async def test_only_coordinator_starting_a_street_gets_the_form_back(client, car
     response = await post_form(client, "/streets/new", {"name": "Birch Close", "radius_m": "800", "centre": "home"},
                                form_page="/streets/new")
     assert response.status_code == 409
-    assert "You're the only coordinator of Elm Street" in " ".join(response.text.split())
+    text = " ".join(response.text.split())
+    assert "You're the only coordinator of Elm Street" in text and "first, then you can start one." in text
     assert 'value="Birch Close"' in response.text
     assert await db.fetchval("SELECT count(*) FROM street WHERE name = 'Birch Close'") == 0

@@ -12,7 +12,9 @@ from litestar.params import FromQuery, HeaderParameter, JSONBody
 from litestar.response import Redirect, Template
 
 from streetshare import mail, ratelimit
-from streetshare.accounts import export, queries, service
+from streetshare.accounts import queries, service
+from streetshare.coordinators.queries import roles_left_when_leaving
+from streetshare.coordinators.service import OnlyCoordinator
 from streetshare.errors import Conflict, Invalid, NotFound, TooManyAttempts
 from streetshare.settings import Settings
 from streetshare.web.auth import clear_session_cookie, current, requires_resident, session_token, set_session_cookie
@@ -207,7 +209,7 @@ def _export_response(data: dict) -> Response:
 
 @get("/account/export", guards=[requires_resident])
 async def export_page(request: Request) -> Response:
-    data = await export.personal_data(current(request).id)
+    data = await queries.personal_data(current(request).id)
     if data is None:
         raise NotFound()
     return _export_response(data)
@@ -215,11 +217,9 @@ async def export_page(request: Request) -> Response:
 
 async def _close_page(request: Request, *, errors: dict[str, str] | None = None, problem: str | None = None,
                       status_code: int = 200) -> Template:
-    from streetshare.coordinators.queries import roles_left_by_moving
-
     me = current(request)
     return page("accounts/close.html", status_code=status_code, errors=errors or {}, values={}, problem=problem,
-                roles=await roles_left_by_moving(me.id))
+                roles=await roles_left_when_leaving(me.id))
 
 
 @get("/account/close", guards=[requires_resident])
@@ -238,6 +238,8 @@ async def close(request: Request) -> Response:
         return await _close_page(request, errors=exc.errors, status_code=422)
     except TooManyAttempts as exc:
         return await _close_page(request, errors={"password": exc.message}, status_code=429)
+    except OnlyCoordinator:  # the page already says which street needs another coordinator first
+        return await _close_page(request, status_code=409)
     except Conflict as exc:
         return await _close_page(request, problem=exc.message, status_code=409)
     return clear_session_cookie(Redirect(path="/account/closed", status_code=303))
@@ -324,7 +326,7 @@ class CloseIn(msgspec.Struct):
 
 @get("/me/export", guards=[requires_resident], summary="Everything Streetshare keeps about you, as JSON")
 async def api_export(request: Request) -> Response:
-    data = await export.personal_data(current(request).id)
+    data = await queries.personal_data(current(request).id)
     if data is None:
         raise NotFound()
     return _export_response(data)

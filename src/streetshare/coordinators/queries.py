@@ -76,16 +76,17 @@ async def coordinated_streets(resident_id: int) -> list[CoordinatedStreet]:
 
 @dataclass(frozen=True, slots=True)
 class RoleLeft:
-    """A street the resident coordinates and would stop coordinating by moving away."""
+    """A street the resident coordinates and would stop coordinating by moving away or closing their account."""
 
     street_id: int
     name: str
     only: bool  # they are its only coordinator: they cannot move until they appoint someone
 
 
-async def roles_left_by_moving(resident_id: int, to_street: int | None = None) -> list[RoleLeft]:
-    """The streets other than `to_street` (None: a street not started yet) the resident coordinates,
-    for the pages that move them (service.step_down_when_leaving does the stepping down)."""
+async def roles_left_when_leaving(resident_id: int, to_street: int | None = None) -> list[RoleLeft]:
+    """The streets other than `to_street` (None: a street not started yet, or none: closing the account)
+    the resident coordinates, for the pages that move them or close their account
+    (service.step_down_when_leaving does the stepping down)."""
     rows = await db.fetch(
         """
         SELECT s.id, s.name, (SELECT count(*) FROM street_coordinator o WHERE o.street = s.id) AS coordinators

@@ -26,7 +26,8 @@ ACCOUNT_CLOSED = "Closed their account"
 
 
 class OnlyCoordinator(Conflict):
-    """The only coordinator of a street tried to move away from it (the message names the street)."""
+    """The only coordinator of a street tried to leave it, by moving or closing their account (the message
+    names the street)."""
 
 
 async def _lock_street_as_coordinator(street_id: int, acting: int) -> queries.CoordinatedStreet:
@@ -138,16 +139,15 @@ async def step_down(street_id: int, *, acting: int) -> None:
 
 
 async def step_down_when_leaving(resident_id: int, *, to_street: int | None = None,
-                                 then: str = "then you can move.") -> list[str]:
+                                 then: str = "then you can move.") -> None:
     """Inside the transaction that moves a resident to `to_street` (None: that closes their account):
     they stop coordinating every other street (a coordinator runs the street they live on, and sees
-    its members' private reliability hints). Returns the names of the streets they no longer coordinate.
+    its members' private reliability hints).
 
     The only coordinator of a street cannot leave it without one: OnlyCoordinator, whose message ends
     with `then`, and the caller's transaction is rolled back. Each street row is locked first, as in
     step_down, so two coordinators leaving at once cannot both go.
     """
-    left = []
     rows = await db.fetch(
         """SELECT c.street, s.name FROM street_coordinator c JOIN street s ON s.id = c.street
            WHERE c.resident = $1 AND c.street IS DISTINCT FROM $2 ORDER BY c.street""", resident_id, to_street)
@@ -159,8 +159,6 @@ async def step_down_when_leaving(resident_id: int, *, to_street: int | None = No
         await db.execute("DELETE FROM street_coordinator WHERE street = $1 AND resident = $2", row["street"], resident_id)
         await log_action(row["street"], resident_id, "step_down", "resident", resident_id,
                          MOVED_AWAY if to_street is not None else ACCOUNT_CLOSED)
-        left.append(row["name"])
-    return left
 
 
 async def forget_resident(resident_id: int) -> None:

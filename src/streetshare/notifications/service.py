@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Mapping
 
 from streetshare import clock, db, jobs
@@ -207,5 +208,7 @@ async def forget_resident(resident_id: int, *, former_name: str, new_name: str) 
     await db.execute("DELETE FROM notification WHERE resident = $1", resident_id)
     await db.execute("DELETE FROM notification_settings WHERE resident = $1", resident_id)
     if former_name:
-        await db.execute("UPDATE notification SET text = replace(text, $2, $3) WHERE actor = $1",
-                         resident_id, former_name, new_name)
+        # Whole words only: "Al" must not turn "Alarm clock" into "Former neighbourarm clock".
+        # re.escape's backslashes before punctuation mean the literal character in PostgreSQL's regexes too.
+        await db.execute(r"UPDATE notification SET text = regexp_replace(text, '\m' || $2 || '\M', $3, 'g') "
+                         "WHERE actor = $1", resident_id, re.escape(former_name), new_name.replace("\\", "\\\\"))

@@ -184,7 +184,7 @@ async def _new_street_page(request: Request, *, errors: dict[str, str] | None = 
         choices=choices or [],
         home=own,
         open_items=await queries.open_items(me.id) if own.street_id else None,
-        roles=await coordinators.roles_left_by_moving(me.id),
+        roles=await coordinators.roles_left_when_leaving(me.id),
         radius_min=rules.RADIUS_MIN_M,
         radius_max=rules.RADIUS_MAX_M,
     )
@@ -288,7 +288,7 @@ async def _move_page(resident_id: int, street_id: int, name: str, own: Any, valu
                      status_code: int = 200) -> Template:
     return page("places/move.html", status_code=status_code, errors={}, values=values, street_id=street_id,
                 street_name=name, home=own, open_items=await queries.open_items(resident_id),
-                roles=await coordinators.roles_left_by_moving(resident_id, street_id),
+                roles=await coordinators.roles_left_when_leaving(resident_id, street_id),
                 action=f"/streets/{street_id}/join")
 
 
@@ -331,7 +331,7 @@ async def _invite_page(request: Request, code: str, values: dict[str, str], *, s
         own = await _own_home(request.user.id)
         context.update(is_member=own.street_id == invite.street_id, home=own,
                        open_items=await queries.open_items(request.user.id) if own.street_id else None,
-                       roles=await coordinators.roles_left_by_moving(request.user.id, invite.street_id))
+                       roles=await coordinators.roles_left_when_leaving(request.user.id, invite.street_id))
         if own.street_id == invite.street_id:
             context["problem"] = None
     if invite is None:

@@ -247,12 +247,6 @@ async def _move(resident_id: int, street_id: int, items: str) -> bool:
     return True
 
 
-async def forget_blocks(resident_id: int) -> None:
-    """Inside the transaction that closes the resident's account: the blocks they made, and those
-    made of them, go (a closed account is seen by nobody anyway)."""
-    await db.execute("DELETE FROM resident_block WHERE blocker = $1 OR blocked = $1", resident_id)
-
-
 # ---------------------------------------------------------------- blocking
 
 CANNOT_BLOCK_YOURSELF = "You can't block yourself."
@@ -286,3 +280,9 @@ async def unblock(*, acting: int, resident_id: int) -> bool:
         removed = await db.fetchval(
             "DELETE FROM resident_block WHERE blocker = $1 AND blocked = $2 RETURNING id", acting, resident_id)
     return removed is not None
+
+
+async def forget_blocks(resident_id: int) -> None:
+    """Inside the transaction that closes the resident's account: the blocks they made, and those
+    made of them, go (a closed account is seen by nobody anyway)."""
+    await db.execute("DELETE FROM resident_block WHERE blocker = $1 OR blocked = $1", resident_id)
