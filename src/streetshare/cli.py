@@ -28,7 +28,7 @@ async def _migrate(url: str) -> None:
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(_migrate(_database_url(settings)))
-    print("Migrations are up to date.")
+    print("The database schema is up to date.")
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
@@ -88,6 +88,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
     settings = settings.with_(mode="demo", base_url=base_url, embedded_worker=True)
     url = _database_url(settings)
     db.configure(url)
+    db.supervise_embedded()  # brought back if it dies; the pool reconnects
 
     async def prepare() -> list[demo.DemoAccount]:
         await db.migrate()
@@ -97,10 +98,32 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
         finally:
             await db.close_pool()
 
+    print("Preparing the demo street...", flush=True)
     accounts = asyncio.run(prepare())
-    print(demo.banner(settings, accounts), flush=True)
-    app = create_app(settings)
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None, timeout_graceful_shutdown=3)
+    # The app reads X-Forwarded-For itself, and only when STREETSHARE_TRUST_PROXY says so
+    # (web.pages.client_ip): uvicorn must not rewrite the client address from it (its default
+    # trusts any loopback peer, so a proxy on the same host would let clients pick their address).
+    config = uvicorn.Config(create_app(settings), host=args.host, port=args.port, access_log=False, log_config=None,
+                            proxy_headers=False, timeout_graceful_shutdown=3)
+
+    class DemoServer(uvicorn.Server):
+        async def startup(self, sockets: list | None = None) -> None:
+            await super().startup(sockets)
+            if self.started:  # the banner last, once the address answers
+                print(demo.banner(settings, accounts), flush=True)
+
+    DemoServer(config).run()
+
+
+def _exit_on_sigterm() -> None:
+    """SIGTERM (docker stop, systemd) exits like Ctrl-C does: through every `finally`, so that an
+    embedded PostgreSQL this process started is stopped. (Servers install their own handler while
+    they serve; uvicorn raises the signal again once it has shut down, and this handler takes it.)"""
+
+    def terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -135,5 +158,12 @@ def main(argv: list[str] | None = None) -> None:
     except SettingsError as exc:
         print(f"streetshare: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    configure_logging(settings.log_level)
-    args.func(settings, args)
+    # On a terminal the demo shows its banner and warnings, not every INFO line (LOG_LEVEL=DEBUG shows all).
+    configure_logging(settings.log_level, quiet_on_terminal=args.command == "demo")
+    _exit_on_sigterm()
+    try:
+        args.func(settings, args)
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    finally:
+        db.stop_embedded()

