@@ -85,9 +85,45 @@ def test_a_valid_ask():
     assert ask.needed_by == date(2026, 12, 5) and ask.help_kind == "skill" and ask.neighbours_may_see
 
 
-def test_help_kind_defaults_to_borrowing_and_must_be_one_of_four():
-    assert rules.check_ask(valid(help_kind=None), now=NOW)[0].help_kind == "borrow"
+def test_help_kind_left_out_is_guessed_from_the_words_and_marked_as_a_guess():
+    hedge, _ = rules.check_ask(valid(help_kind=None), now=NOW)
+    assert hedge.help_kind == "skill" and not hedge.help_kind_stated
+    ladder, _ = rules.check_ask(valid(help_kind="", title="Ladder for an afternoon", category="tools"), now=NOW)
+    assert ladder.help_kind == "borrow" and not ladder.help_kind_stated
+
+
+def test_help_kind_given_is_kept_as_stated_and_must_be_one_of_four():
+    ask, _ = rules.check_ask(valid(help_kind="borrow"), now=NOW)
+    assert ask.help_kind == "borrow" and ask.help_kind_stated
     assert set(rules.check_ask(valid(help_kind="buy"), now=NOW)[1]) == {"help_kind"}
+
+
+def test_editing_the_words_of_a_guessed_ask_guesses_again_but_a_stated_kind_stays():
+    guessed, _ = rules.check_ask(valid(help_kind=None, title="Ladder please"), now=NOW)
+    edited, _ = rules.check_ask({"title": "Could someone mow my lawn?"}, now=NOW, previous=guessed)
+    assert edited.help_kind in ("skill", "time") and not edited.help_kind_stated
+    stated, _ = rules.check_ask(valid(help_kind="borrow", title="Ladder please"), now=NOW)
+    edited, _ = rules.check_ask({"title": "Could someone mow my lawn?"}, now=NOW, previous=stated)
+    assert edited.help_kind == "borrow" and edited.help_kind_stated
+
+
+@pytest.mark.parametrize("title, description, kind", [
+    ("Could someone mow my lawn while I'm away?", "", "time"),
+    ("Anyone going to the tip on Saturday?", "", "time"),
+    ("Help with a job application?", "", "skill"),
+    ("CV help", "", "skill"),
+    ("can some1 fix my bike brakes", "", "skill"),
+    ("Lift to the hospital Tuesday", "", "time"),
+    ("Could anyone walk my dog at lunchtime?", "", "time"),
+    ("Drill?", "", "borrow"),
+    ("Can anyone lend me a drill?", "Need to put up a couple of shelves.", "borrow"),
+    ("Does anyone have a ladder I could borrow?", "", "borrow"),
+    ("Ladder needed to clear gutters", "Two-storey house.", "borrow"),
+    ("Spare cot for a new baby?", "", "receive"),
+    ("Nappies size 3", "", "receive"),
+])
+def test_the_kind_of_help_is_guessed_from_how_people_write(title, description, kind):
+    assert rules.infer_help_kind(title, description) == kind
 
 
 def test_needed_by_is_today_or_later_and_within_a_year():

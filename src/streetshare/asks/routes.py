@@ -40,7 +40,7 @@ def fields_from(data: dict[str, str]) -> dict[str, Any]:
 
 def form_values(ask: rules.AskFields | None = None, *, help_kind: str | None = None) -> dict[str, str]:
     if ask is None:
-        return {"help_kind": help_kind if help_kind in rules.HELP_KINDS else "borrow", "neighbours_may_see": "1"}
+        return {"help_kind": help_kind if help_kind in rules.HELP_KINDS else "", "neighbours_may_see": "1"}
     return {"title": ask.title, "description": ask.description, "category": ask.category,
             "help_kind": ask.help_kind, "needed_by": ask.needed_by.isoformat() if ask.needed_by else "",
             "neighbours_may_see": "1" if ask.neighbours_may_see else ""}
@@ -173,7 +173,7 @@ class AskIn(msgspec.Struct):
     title: str
     category: str
     description: str = ""
-    help_kind: str = "borrow"
+    help_kind: str | None = None  # left out: guessed from the words, and matching weighs every kind
     needed_by: date | None = None
     neighbours_may_see: bool = True
 

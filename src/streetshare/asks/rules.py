@@ -5,6 +5,7 @@ No I/O. Categories are shared with offers (one fixed list, see offers.rules).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -139,9 +140,10 @@ class AskFields:
     help_kind: str
     neighbours_may_see: bool
     needed_by: date | None = None
+    help_kind_stated: bool = True  # False: help_kind is a guess from the words (infer_help_kind)
 
 
-FIELDS = ("title", "description", "category", "help_kind", "neighbours_may_see", "needed_by")
+FIELDS = ("title", "description", "category", "help_kind", "neighbours_may_see", "needed_by", "help_kind_stated")
 
 
 def check_ask(raw: dict[str, Any], *, now: datetime, previous: AskFields | None = None) -> tuple[AskFields | None, dict[str, str]]:
@@ -156,8 +158,17 @@ def check_ask(raw: dict[str, Any], *, now: datetime, previous: AskFields | None 
     category = text(values.get("category"))
     if category not in CATEGORIES:
         errors["category"] = "Please choose a category."
-    help_kind = text(values.get("help_kind")) or "borrow"
-    if help_kind not in HELP_KINDS:
+    # The kind, when the asker says it (a change that leaves it out keeps what they said before);
+    # otherwise a guess from the words, made again when the words change. Matching treats a stated
+    # kind as a preference and a guess more lightly: neither excludes a kind of offer.
+    if "help_kind" in raw or previous is None:
+        help_kind = text(raw.get("help_kind"))
+        stated = bool(help_kind)
+    else:
+        help_kind, stated = previous.help_kind, previous.help_kind_stated
+    if not stated:
+        help_kind = infer_help_kind(title, description)
+    elif help_kind not in HELP_KINDS:
         errors["help_kind"] = "Please choose what kind of help you need."
     neighbours = boolean(values.get("neighbours_may_see"), default=True)
     needed_by, message = calendar_day(values.get("needed_by"))
@@ -173,4 +184,78 @@ def check_ask(raw: dict[str, Any], *, now: datetime, previous: AskFields | None 
     if errors:
         return None, errors
     return AskFields(title=title, description=description, category=category, help_kind=help_kind,
-                     neighbours_may_see=neighbours, needed_by=needed_by), {}
+                     neighbours_may_see=neighbours, needed_by=needed_by, help_kind_stated=stated), {}
+
+
+# ---------------------------------------------------------------- what kind of help, from the words
+
+# When an asker doesn't say what kind of help they need, the words usually do: "Could someone mow
+# my lawn?" wants a skill or some time, "Anyone going to the tip on Saturday?" some time, "Drill?"
+# a thing to borrow, "Spare cot for a new baby?" a thing to keep. These are the cues, written as
+# people write them (lower case; a cue matches whole words, and "*" at the end of a word matches
+# any ending: "mow*" is mow, mowing, mowed). The guess only ranks matches (matching.rules.kind_fit).
+# Add a cue when an everyday ask is guessed wrong, with a case in tests/unit/test_asks_rules.py.
+
+# A favour on a day, or going somewhere: time.
+TIME_CUES: tuple[str, ...] = (
+    "lift", "lifts", "ride", "drive me", "drop me", "drop off", "pick me up", "pick up", "collect",
+    "going to", "anyone going", "heading to", "popping to", "run to", "tip run", "trip to", "take to",
+    "take some", "take my", "take the", "walk my", "walk the", "walk our", "feed my", "feed the", "feed our",
+    "pop in", "check on", "keep an eye", "water my", "water the", "while i'm away", "while im away",
+    "while we're away", "whilst i'm away", "on holiday", "babysit*", "childmind*", "sit with", "move house",
+    "moving house", "help moving", "help me move", "move a", "move my", "move the", "carry", "shopping for",
+    "do my shopping", "post a", "queue",
+)
+# A job someone knows how to do: a skill.
+SKILL_CUES: tuple[str, ...] = (
+    "help", "helper", "hand with", "mow*", "cut my", "cut the", "cut back", "trim my", "trim the", "prune", "weed*", "tidy*", "fix*", "mend*",
+    "repair*", "sort out", "sort my", "look at", "take a look", "have a look", "help with", "help me", "help to",
+    "help putting", "help setting", "help getting", "help writing", "someone to", "somebody to", "anyone to",
+    "show me", "teach*", "tutor*", "lesson*", "explain", "advice", "advise", "put up", "putting up",
+    "assembl*", "build", "paint my", "paint the", "decorat*", "plumb*", "wire", "wiring", "install*", "set up",
+    "setting up", "clean my", "clean the", "sew", "sewing up", "hem", "take up", "alter*", "proofread*",
+    "check my", "read over", "write a", "jump start", "unblock", "bleed",
+)
+# Asked of a person by a verb that isn't a thing's ("could someone mow", "can anyone drop"): help.
+# These verbs after "can anyone..." ask for a thing instead.
+THING_VERBS: frozenset[str] = frozenset({
+    "lend", "loan", "give", "spare", "have", "got", "donate", "recommend", "sell", "let", "offer", "borrow",
+    "i", "we",
+})
+# A thing to keep rather than to borrow: receive.
+RECEIVE_CUES: tuple[str, ...] = (
+    "spare", "unwanted", "free", "to keep", "keep it", "give away", "giving away", "hand-me-down*",
+    "hand me down*", "no longer need*", "don't need", "any going", "going spare", "donat*", "leftover*",
+    "left over", "outgrown", "nappies", "nappy", "food", "jars", "cuttings", "seeds", "boxes", "packing boxes",
+)
+
+_ASKED_OF = re.compile(r"\b(?:can|could|would|will)\s+(?:someone|somebody|anyone|anybody|a neighbour|you)"
+                       r"\s+(?:please\s+|kindly\s+|possibly\s+)?([a-z']+)")
+
+
+def _cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
+    parts = [re.escape(c[:-1]) + r"[a-z']*" if c.endswith("*") else re.escape(c) for c in cues]
+    return re.compile(r"(?<![a-z'])(?:" + "|".join(parts) + r")(?![a-z'])")
+
+
+_TIME, _SKILL, _RECEIVE = _cue_pattern(TIME_CUES), _cue_pattern(SKILL_CUES), _cue_pattern(RECEIVE_CUES)
+_THING = _cue_pattern(("borrow*", "lend", "loan*", "have a", "have an", "has a", "got a", "got an", "spare", "to keep"))
+
+
+def infer_help_kind(title: str, description: str = "") -> str:
+    """The kind of help an ask most likely wants, from its words (the title counts first):
+    time or skill when it names a job or a favour, receive for a thing to keep, else borrow."""
+    for words in (_plain(title), _plain(f"{title} {description}")):
+        if _THING.search(words):  # "could I borrow", "anyone got a...": a thing, whatever it is for
+            break
+        time, skill = len(_TIME.findall(words)), len(_SKILL.findall(words))
+        asked = _ASKED_OF.search(words)
+        if asked and asked.group(1) not in THING_VERBS and not time:
+            skill += 1
+        if time or skill:
+            return "time" if time >= skill else "skill"
+    return "receive" if _RECEIVE.search(_plain(f"{title} {description}")) else "borrow"
+
+
+def _plain(words: str) -> str:
+    return " ".join(words.lower().replace("\u2019", "'").split())

@@ -37,13 +37,13 @@ async def create_ask(*, acting: int, fields: dict[str, Any], photo: ProcessedPho
     async with db.transaction():
         ask_id = await db.fetchval(
             """
-            INSERT INTO ask (owner, street, title, description, category, help_kind, needed_by, expires_at, status,
-                             neighbours_may_see, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $10)
+            INSERT INTO ask (owner, street, title, description, category, help_kind, help_kind_stated, needed_by,
+                             expires_at, status, neighbours_may_see, created_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $11, $7, $8, 'open', $9, $10, $10)
             RETURNING id
             """,
             acting, street, ask.title, ask.description, ask.category, ask.help_kind, ask.needed_by,
-            rules.expires_at(now=now, needed_by=ask.needed_by), ask.neighbours_may_see, now,
+            rules.expires_at(now=now, needed_by=ask.needed_by), ask.neighbours_may_see, now, ask.help_kind_stated,
         )
         if photo is not None:
             assert store is not None, "a photo needs a store"
@@ -55,8 +55,8 @@ async def create_ask(*, acting: int, fields: dict[str, Any], photo: ProcessedPho
 
 async def _lock(ask_id: int, acting: int | None) -> Any:
     row = await db.fetchrow(
-        """SELECT id, owner, title, description, category, help_kind, needed_by, expires_at, status,
-                  neighbours_may_see FROM ask WHERE id = $1 FOR UPDATE""",
+        """SELECT id, owner, title, description, category, help_kind, help_kind_stated, needed_by, expires_at,
+                  status, neighbours_may_see FROM ask WHERE id = $1 FOR UPDATE""",
         ask_id,
     )
     if row is None:
@@ -84,13 +84,13 @@ async def update_ask(ask_id: int, *, acting: int, changes: dict[str, Any]) -> No
             expires = rules.expires_at(now=now, needed_by=ask.needed_by)
         await db.execute(
             """
-            UPDATE ask SET title = $2, description = $3, category = $4, help_kind = $5, needed_by = $6,
-                           neighbours_may_see = $7, expires_at = $8, reminded_at = CASE WHEN $8 = expires_at
-                           THEN reminded_at END, updated_at = $9
+            UPDATE ask SET title = $2, description = $3, category = $4, help_kind = $5, help_kind_stated = $10,
+                           needed_by = $6, neighbours_may_see = $7, expires_at = $8,
+                           reminded_at = CASE WHEN $8 = expires_at THEN reminded_at END, updated_at = $9
             WHERE id = $1
             """,
             ask_id, ask.title, ask.description, ask.category, ask.help_kind, ask.needed_by,
-            ask.neighbours_may_see, expires, now,
+            ask.neighbours_may_see, expires, now, ask.help_kind_stated,
         )
         await _match_later(ask_id)
 
