@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from streetshare import db
+from streetshare.asks.queries import ask_visible_to
+from streetshare.exchanges.queries import exchange_for
+from streetshare.offers.queries import offer_visible_to
+from streetshare.reputation.queries import profile_access
 
 PAGE_SIZE = 30
 
@@ -160,21 +164,60 @@ class ReportTarget:
     label: str
 
 
-async def report_target(kind: str, target_id: int) -> ReportTarget | None:
-    if kind == "offer":
+async def report_target(kind: str, target_id: int, viewer_id: int) -> ReportTarget | None:
+    """What `viewer_id` may report, or None when they may not see it: the same visibility as the item's own
+    page (an offer or ask in their scope, an exchange they are a party to, a profile they may open, a thanks
+    note they can read), so the report form never names anything from another street."""
+    label: str | None = None
+    if kind == "offer" and await offer_visible_to(target_id, viewer_id):
         label = await db.fetchval("SELECT title FROM offer WHERE id = $1", target_id)
-    elif kind == "ask":
+    elif kind == "ask" and await ask_visible_to(target_id, viewer_id):
         label = await db.fetchval("SELECT title FROM ask WHERE id = $1", target_id)
-    elif kind == "resident":
-        label = await db.fetchval("SELECT display_name FROM resident WHERE id = $1 AND is_active", target_id)
     elif kind == "exchange":
-        label = await db.fetchval(
-            "SELECT coalesce(o.title, a.title) FROM exchange e LEFT JOIN offer o ON o.id = e.offer "
-            "LEFT JOIN ask a ON a.id = e.ask WHERE e.id = $1",
-            target_id,
-        )
+        exchange = await exchange_for(target_id, viewer_id)
+        label = exchange.title if exchange else None
+    elif kind == "resident" and (await profile_access(target_id, viewer_id)).visible:
+        label = await db.fetchval("SELECT display_name FROM resident WHERE id = $1 AND is_active", target_id)
+    elif kind == "thanks" and await _thanks_visible_to(target_id, viewer_id):
+        label = "a thanks note"
+    return ReportTarget(kind, target_id, label) if label else None
+
+
+async def _thanks_visible_to(thanks_id: int, viewer_id: int) -> bool:
+    """A thanks note shows on its exchange's page (to the two parties) and, unless hidden, on its
+    recipient's profile (to whoever may open that profile)."""
+    row = await db.fetchrow(
+        "SELECT t.recipient, t.hidden_at, e.provider, e.recipient AS taker FROM thanks t "
+        "JOIN exchange e ON e.id = t.exchange WHERE t.id = $1",
+        thanks_id,
+    )
+    if row is None:
+        return False
+    if viewer_id in (row["provider"], row["taker"]):
+        return True
+    return row["hidden_at"] is None and (await profile_access(row["recipient"], viewer_id)).visible
+
+
+async def street_target(street_id: int, kind: str, target_id: int) -> ReportTarget | None:
+    """An offer, ask or thanks note on this street, for its coordinators' hide form (None if it is elsewhere)."""
+    if kind == "offer":
+        label = await db.fetchval("SELECT title FROM offer WHERE id = $1 AND street = $2", target_id, street_id)
+    elif kind == "ask":
+        label = await db.fetchval("SELECT title FROM ask WHERE id = $1 AND street = $2", target_id, street_id)
     elif kind == "thanks":
-        label = "a thanks note" if await db.fetchval("SELECT to_regclass('thanks') IS NOT NULL") else None
+        label = await db.fetchval(
+            "SELECT 'a thanks note' FROM thanks t JOIN exchange e ON e.id = t.exchange "
+            "LEFT JOIN offer o ON o.id = e.offer LEFT JOIN ask a ON a.id = e.ask "
+            "WHERE t.id = $1 AND coalesce(o.street, a.street) = $2",
+            target_id, street_id,
+        )
     else:
         label = None
     return ReportTarget(kind, target_id, label) if label else None
+
+
+async def street_member(street_id: int, resident_id: int) -> ReportTarget | None:
+    """A resident who lives on this street, for its coordinators' remove form (None for anyone else)."""
+    label = await db.fetchval("SELECT display_name FROM resident WHERE id = $1 AND street = $2 AND is_active",
+                              resident_id, street_id)
+    return ReportTarget("resident", resident_id, label) if label else None

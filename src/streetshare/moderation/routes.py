@@ -34,8 +34,9 @@ def _int(raw: str | None) -> int | None:
 
 
 @get("/report", guards=[requires_resident])
-async def report_form(kind: FromQuery[str] = "", id: FromQuery[int] = 0, next: FromQuery[str | None] = None) -> Template:
-    target = await queries.report_target(kind, id)
+async def report_form(request: Request, kind: FromQuery[str] = "", id: FromQuery[int] = 0,
+                      next: FromQuery[str | None] = None) -> Template:
+    target = await queries.report_target(kind, id, current(request).id)
     if target is None:
         raise NotFound()
     return page("moderation/report.html", target=target, errors={}, values={}, next=safe_next(next, ""),
@@ -46,10 +47,10 @@ async def report_form(kind: FromQuery[str] = "", id: FromQuery[int] = 0, next: F
 async def report_submit(request: Request) -> Response:
     data = await form_data(request)
     kind, target_id = data.get("kind", ""), _int(data.get("id"))
-    target = await queries.report_target(kind, target_id or 0)
+    me = current(request)
+    target = await queries.report_target(kind, target_id or 0, me.id)
     if target is None:
         raise NotFound()
-    me = current(request)
     try:
         await ratelimit.hit(f"report:{me.id}", **REPORT_LIMIT)
         await service.report(acting=me.id, target_kind=kind, target_id=target.id, reason=data.get("reason", ""))
@@ -110,7 +111,7 @@ async def acted_on(request: Request, street_id: FromPath[int], report_id: FromPa
 async def hide_form(request: Request, street_id: FromPath[int], kind: FromQuery[str] = "",
                     id: FromQuery[int] = 0) -> Template:
     street = await street_for_coordinator(street_id, current(request).id)
-    target = await queries.report_target(kind, id) if kind in rules.HIDEABLE else None
+    target = await queries.street_target(street_id, kind, id)
     if target is None:
         raise NotFound()
     return page("moderation/hide.html", street=street, target=target, errors={}, values={})
@@ -125,7 +126,7 @@ async def hide(request: Request, street_id: FromPath[int]) -> Response:
         await service.hide(street_id, kind, target_id, acting=me.id, reason=data.get("reason", ""))
     except Invalid as exc:
         street = await street_for_coordinator(street_id, me.id)
-        target = await queries.report_target(kind, target_id)
+        target = await queries.street_target(street_id, kind, target_id)
         if target is None:
             raise NotFound() from None
         return form_page("moderation/hide.html", errors=exc.errors, values=keep(data, "reason"), street=street,
@@ -136,7 +137,7 @@ async def hide(request: Request, street_id: FromPath[int]) -> Response:
 @get("/streets/{street_id:int}/members/{resident_id:int}/remove", guards=[requires_resident])
 async def remove_form(request: Request, street_id: FromPath[int], resident_id: FromPath[int]) -> Template:
     street = await street_for_coordinator(street_id, current(request).id)
-    target = await queries.report_target("resident", resident_id)
+    target = await queries.street_member(street_id, resident_id)
     if target is None:
         raise NotFound()
     return page("moderation/remove.html", street=street, target=target, errors={}, values={})
@@ -150,7 +151,7 @@ async def remove(request: Request, street_id: FromPath[int], resident_id: FromPa
         await service.remove_resident(street_id, resident_id, acting=me.id, reason=data.get("reason", ""))
     except Invalid as exc:
         street = await street_for_coordinator(street_id, me.id)
-        target = await queries.report_target("resident", resident_id)
+        target = await queries.street_member(street_id, resident_id)
         if target is None:
             raise NotFound() from None
         return form_page("moderation/remove.html", errors=exc.errors, values=keep(data, "reason"), street=street,

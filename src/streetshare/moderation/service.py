@@ -10,7 +10,7 @@ import logging
 
 from streetshare import clock, db
 from streetshare.errors import Conflict, Invalid, NotFound
-from streetshare.moderation import rules
+from streetshare.moderation import queries, rules
 
 log = logging.getLogger(__name__)
 
@@ -136,12 +136,9 @@ async def _thanks(thanks_id: int):
 
 
 async def _may_report(acting: int, target: _Target) -> bool:
-    """Exchanges: only their two parties. Anything else: someone who can see that street."""
-    if target.kind == "exchange":
-        return acting in target.owners
-    from streetshare.places.queries import visible_street_ids
-
-    return target.street_id in await visible_street_ids(acting)
+    """Only what the resident may see, as its own page shows it: an exchange to its two parties, an offer
+    or ask in their scope, a profile they may open, a thanks note they can read (queries.report_target)."""
+    return await queries.report_target(target.kind, target.id, acting) is not None
 
 
 # ---------------------------------------------------------------- handling reports
