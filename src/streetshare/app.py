@@ -31,7 +31,7 @@ from streetshare.photos import routes as photos_routes
 from streetshare.settings import Settings
 from streetshare.web import health, home
 from streetshare.web.auth import AuthMiddleware
-from streetshare.web.errors import exception_handlers
+from streetshare.web.errors import IdsInRangeMiddleware, exception_handlers, identify_for_error_page
 from streetshare.web.security import SecurityHeadersMiddleware
 from streetshare.web.templating import template_config
 
@@ -101,8 +101,9 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
             cookie_samesite="lax",
             exclude=["^/api/"],  # a regex searched anywhere in the path: anchor it
         ),
-        middleware=[AuthMiddleware()],
+        middleware=[IdsInRangeMiddleware(), AuthMiddleware()],
         exception_handlers=exception_handlers(),
+        after_exception=[identify_for_error_page],
         compression_config=CompressionConfig(backend="gzip", minimum_size=800, gzip_compress_level=6),
         openapi_config=OpenAPIConfig(
             title="Streetshare API",

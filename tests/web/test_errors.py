@@ -99,12 +99,32 @@ async def test_unknown_page_is_a_404_page_of_the_site(client):
     assert_site_page(response, 404, "We couldn&#39;t find that")
 
 
-async def test_unknown_page_for_a_signed_in_resident_is_a_404_page_too(client, alice):
+SIGNED_IN_HEADER = '<a href="/account" class="nav-account">Alice</a>'
+
+
+async def test_unknown_page_for_a_signed_in_resident_shows_their_header(client, alice):
     await sign_in(client, alice)
 
     response = await client.get("/no-such-page")
 
     assert_site_page(response, 404, "We couldn&#39;t find that")
+    assert SIGNED_IN_HEADER in response.text
+    assert 'href="/signin"' not in response.text
+
+
+async def test_wrong_method_for_a_signed_in_resident_shows_their_header(client, alice):
+    await sign_in(client, alice)
+
+    response = await client.get("/signout")
+
+    assert_site_page(response, 405, "That can&#39;t be done here")
+    assert SIGNED_IN_HEADER in response.text
+
+
+async def test_unknown_page_for_a_visitor_shows_the_signed_out_header(client):
+    response = await client.get("/no-such-page")
+
+    assert 'href="/signin"' in response.text and "nav-account" not in response.text
 
 
 async def test_wrong_method_is_a_405_page_of_the_site(client):

@@ -36,22 +36,23 @@ class AuthMiddleware(ASGIMiddleware):
         return bool(_NO_SESSION.match(scope.get("path", "")))
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        resident: CurrentResident | None = None
-        path = scope.get("path", "")
-        if is_api(path):
-            for name, value in scope.get("headers", []):
-                if name == b"authorization":
-                    scheme, _, token = value.decode("latin-1").partition(" ")
-                    if scheme.lower() == "bearer" and token.strip():
-                        resident = await resident_for_token(token.strip(), "api")
-                    break
-        else:
-            token = _cookie(scope, SESSION_COOKIE)
-            if token:
-                resident = await resident_for_token(token, "session")
-        scope["user"] = resident
+        scope["user"] = await identify(scope)
         scope["auth"] = None
         await next_app(scope, receive, send)
+
+
+async def identify(scope: Scope) -> CurrentResident | None:
+    """Who is asking: the bearer token on the API, the session cookie on pages (None: nobody)."""
+    if is_api(scope.get("path", "")):
+        for name, value in scope.get("headers", []):
+            if name == b"authorization":
+                scheme, _, token = value.decode("latin-1").partition(" ")
+                if scheme.lower() == "bearer" and token.strip():
+                    return await resident_for_token(token.strip(), "api")
+                return None
+        return None
+    token = _cookie(scope, SESSION_COOKIE)
+    return await resident_for_token(token, "session") if token else None
 
 
 def _cookie(scope: Scope, name: str) -> str | None:

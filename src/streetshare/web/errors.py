@@ -11,11 +11,13 @@ import asyncpg
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.middleware import ASGIMiddleware
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from streetshare.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, TooManyAttempts
-from streetshare.web.auth import is_api
+from streetshare.web.auth import identify, is_api
 from streetshare.web.forms import safe_next
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ TITLES = {
     422: "Please check what you entered",
     429: "Too many attempts",
     500: "Something went wrong on our side",
+    503: "We'll be back in a moment",
 }
 MESSAGES = {
     400: "Something in that request was malformed. Please go back and try again.",
@@ -40,7 +43,13 @@ MESSAGES = {
     404: "It may have been removed, or it may not be visible from your street.",
     409: "Someone may have got there first, or it has already happened.",
     500: "Sorry: we've logged the problem. Please try again in a moment.",
+    503: "Streetshare is having trouble just now. Nothing you did caused this: please try again in a minute.",
 }
+
+# Ids are PostgreSQL integers (serial): none is below 1 or above 2**31 - 1.
+LARGEST_ID = 2**31 - 1
+# How long a client should wait before trying again when the database is out of reach.
+RETRY_AFTER_S = 30
 
 _MISSING = re.compile(r"missing required field `([^`]+)`")
 _AT = re.compile(r"at `\$\.([A-Za-z0-9_]+)`")
@@ -54,8 +63,8 @@ def _status(exc: DomainError) -> int:
 
 
 def _page(request: Request, status: int, message: str | None = None, headers: dict[str, str] | None = None) -> Response:
-    # The router's own 404 and 405 come before any route middleware ran, so nobody was identified:
-    # the page is shown as to a visitor rather than failing on request.user.
+    # Normally identify_for_error_page has found who is asking; if even that failed (the database is
+    # gone), the page is shown as to a visitor rather than failing on request.user.
     request.scope.setdefault("user", None)
     return Template(
         template_name="errors/error.html",
@@ -147,11 +156,59 @@ def unstorable_text_handler(request: Request, exc: asyncpg.exceptions.DataError)
     return _page(request, 400, message)
 
 
+def database_unavailable_handler(request: Request, exc: Exception) -> Response:
+    """PostgreSQL is out of reach (stopped, restarting, its connections cut, too many clients): a 503
+    that says when to try again, not a 500. /readyz says the same to the load balancer."""
+    log.error("database unavailable: %s: %s", type(exc).__name__, exc)
+    headers = {"Retry-After": str(RETRY_AFTER_S)}
+    if is_api(request.url.path):
+        return json_error(503, "The service is briefly unavailable. Please try again shortly.", headers=headers)
+    return _page(request, 503, headers=headers)
+
+
+def query_argument_handler(request: Request, exc: asyncpg.exceptions.DataError) -> Response:
+    """A value asyncpg cannot even send (a number beyond its column's integer, from a query string or a JSON
+    body) is the request's fault: a 400. Path ids never get here (IdsInRangeMiddleware)."""
+    text = str(exc)
+    if not text.startswith("invalid input for query argument"):
+        return server_error_handler(request, exc)
+    log.warning("request with a value out of range: %s", text.split(":", 1)[0])
+    message = "A number in that request is too large."
+    return json_error(400, message) if is_api(request.url.path) else _page(request, 400, message)
+
+
+def closed_connection_handler(request: Request, exc: asyncpg.InterfaceError) -> Response:
+    """asyncpg's "connection is closed": the database went away under us. Any other misuse is our bug."""
+    if "connection is closed" in str(exc):
+        return database_unavailable_handler(request, exc)
+    return server_error_handler(request, exc)
+
+
+def recursion_handler(request: Request, exc: RecursionError) -> Response:
+    """A JSON body nested deeper than the parser goes (100,000 brackets) is malformed input, not our fault."""
+    if "deserializing" in str(exc):  # msgspec's message: the body's decoding, nothing else
+        log.warning("request body nested too deeply")
+        message = "The request body is nested too deeply."
+        return json_error(400, message) if is_api(request.url.path) else _page(request, 400, message)
+    return server_error_handler(request, exc)
+
+
 def server_error_handler(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", exc_info=exc)
     if is_api(request.url.path):
         return json_error(HTTP_500_INTERNAL_SERVER_ERROR, TITLES[500])
     return _page(request, 500)
+
+
+# The ways "the database is out of reach" shows: a refused or reset connection, a timeout, PostgreSQL
+# shutting down or starting up (57P01-57P03), a connection lost mid-query (08xxx), too many clients.
+DATABASE_UNAVAILABLE = (
+    ConnectionError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
 
 
 def exception_handlers() -> dict:
@@ -160,5 +217,34 @@ def exception_handlers() -> dict:
         HTTPException: http_error_handler,
         asyncpg.exceptions.CharacterNotInRepertoireError: unstorable_text_handler,
         asyncpg.exceptions.UntranslatableCharacterError: unstorable_text_handler,
+        asyncpg.exceptions.DataError: query_argument_handler,
+        asyncpg.InterfaceError: closed_connection_handler,
+        **{cls: database_unavailable_handler for cls in DATABASE_UNAVAILABLE},
+        RecursionError: recursion_handler,
         Exception: server_error_handler,
     }
+
+
+async def identify_for_error_page(exc: Exception, scope: Scope) -> None:
+    """An after_exception hook: the router's own 404 and 405 (an unknown path, a wrong method) are raised
+    before any route middleware ran, so nobody was identified; identify the resident here, so that the
+    error page shows their header, as every other page does. Never raises: an error page must render."""
+    if "user" in scope or scope.get("type") != "http" or is_api(scope.get("path", "")):
+        return
+    try:
+        scope["user"] = await identify(scope)
+    except Exception as failure:  # noqa: BLE001 (the database may be the very thing that failed)
+        log.warning("could not identify the resident for an error page: %s", type(failure).__name__)
+        scope["user"] = None
+
+
+class IdsInRangeMiddleware(ASGIMiddleware):
+    """Every int path parameter is an id. One below 1 or above LARGEST_ID names nothing (and PostgreSQL could
+    not even be asked: asyncpg refuses it), so the answer is a 404, before any handler, on every route,
+    pages, API and media alike, including routes added later."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        for value in scope.get("path_params", {}).values():
+            if type(value) is int and not 0 < value <= LARGEST_ID:
+                raise NotFound()
+        await next_app(scope, receive, send)
