@@ -5,7 +5,9 @@ One small interface of ours, `Geocoder.lookup(query) -> list[Place]`, with:
   at most one request a second per service, with geopy's errors mapped to ours;
 - `CachedGeocoder`: the same interface in front of a `GeocodeCache` (the database one
   lives elsewhere; `InMemoryCache` is for tests);
-- `FakeGeocoder`: offline UK test data, with queries that trigger each failure.
+- `FakeGeocoder`: offline UK test data, with queries that trigger each failure;
+- `FallbackGeocoder` and `SkipWhileDown`: the demo's chain, the real geocoder when it answers
+  and the demo area offline when it does not (see `make_geocoder`).
 
 Ambiguity is not an error: several places come back and the resident picks one
 (`needs_choice`). Every failure is a `GeocodingError` with a message for the resident and
@@ -436,20 +438,25 @@ class FakeGeocoder:
     "high street" is ambiguous; anything else unknown has no result.
     """
 
-    def __init__(self, *, country_codes: Sequence[str] = (_GB,), limit: int = MAX_RESULTS) -> None:
+    def __init__(
+        self, *, country_codes: Sequence[str] = (_GB,), limit: int = MAX_RESULTS, failure_words: bool = True
+    ) -> None:
         self.country_codes = tuple(country_codes)
         self.limit = limit
+        # False for the demo's offline gazetteer: a resident's "Offline Road" is just an address.
+        self.failure_words = failure_words
         self.queries: list[str] = []
 
     async def lookup(self, query: str) -> list[Place]:
         self.queries.append(query)
         text = normalise_query(query).casefold()
-        if "timeout" in text:
-            raise GeocoderTimedOut()
-        if "offline" in text:
-            raise GeocoderUnavailable()
-        if "ratelimit" in text:
-            raise GeocoderRateLimited(retry_after=60)
+        if self.failure_words:
+            if "timeout" in text:
+                raise GeocoderTimedOut()
+            if "offline" in text:
+                raise GeocoderUnavailable()
+            if "ratelimit" in text:
+                raise GeocoderRateLimited(retry_after=60)
         words = _tokens(text)
         if not words:
             raise NoResult()
@@ -461,37 +468,166 @@ class FakeGeocoder:
         return _finish(matches, self.country_codes, self.limit)
 
 
+# --- the demo: the real geocoder when it answers, the demo area offline when it does not ----------
+
+# The demo waits this long at most for the real geocoder before answering from the demo area.
+DEMO_TIMEOUT_S = 3
+# After the real geocoder failed to answer, it is left alone this long; each failed retry doubles
+# the pause, up to OUTAGE_MAX_S, and the first answer ends it.
+OUTAGE_FIRST_S = 60.0
+OUTAGE_MAX_S = 15 * 60.0
+# A postcode the demo's offline table knows (FAKE_PLACES), named in the hint while offline.
+DEMO_POSTCODE = "HD1 2QA"
+OFFLINE_HINT = (
+    f"For now only the demo's own area can be found, for example {DEMO_POSTCODE}. Or use your location instead."
+)
+
+
+class Outage:
+    """Remembers, for the whole process, that a service did not answer, so that lookups skip it
+    for a while instead of each waiting for its timeout."""
+
+    def __init__(
+        self,
+        *,
+        first_s: float = OUTAGE_FIRST_S,
+        max_s: float = OUTAGE_MAX_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.first_s = first_s
+        self.max_s = max_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._pause = 0.0
+        self._until = float("-inf")
+
+    def ongoing(self) -> bool:
+        with self._lock:
+            return self._clock() < self._until
+
+    def failed(self) -> float:
+        """The service did not answer: skip it for the next pause, which is returned."""
+        with self._lock:
+            self._pause = min(self.max_s, self._pause * 2) if self._pause else self.first_s
+            self._until = self._clock() + self._pause
+            return self._pause
+
+    def answered(self) -> None:
+        with self._lock:
+            self._pause = 0.0
+            self._until = float("-inf")
+
+
+_shared_outages: dict[str, Outage] = {}
+
+
+def shared_outage(key: str) -> Outage:
+    """The process-wide outage record for one service (keyed like `shared_throttle`)."""
+    with _shared_throttles_lock:
+        return _shared_outages.setdefault(key, Outage())
+
+
+class SkipWhileDown:
+    """In front of a remote geocoder: when it does not answer (unavailable, timed out), fail at
+    once with GeocoderUnavailable for a while (`Outage`) instead of waiting on it again."""
+
+    def __init__(self, inner: Geocoder, outage: Outage) -> None:
+        self.inner = inner
+        self.outage = outage
+
+    async def lookup(self, query: str) -> list[Place]:
+        if self.outage.ongoing():
+            raise GeocoderUnavailable()
+        try:
+            places = await self.inner.lookup(query)
+        except (GeocoderUnavailable, GeocoderTimedOut):
+            pause = self.outage.failed()
+            log.warning("the geocoder did not answer: not asking it again for %d s", pause)
+            raise
+        except GeocoderRateLimited:
+            raise  # it answered "not now": the throttle keeps its distance
+        except GeocodingError:
+            self.outage.answered()
+            raise
+        self.outage.answered()
+        return places
+
+
+class FallbackGeocoder:
+    """The real geocoder first; an offline one when the real one cannot answer now (unavailable,
+    timed out, rate limited) or finds nothing (the demo's own area may be a made-up corner).
+
+    Offline answers are never cached (the cache sits in `primary`), so once the real geocoder is
+    back it is asked. Nothing found offline while the real one is away: GeocoderUnavailable, with
+    a hint naming a place that can be found offline.
+    """
+
+    def __init__(self, primary: Geocoder, offline: Geocoder) -> None:
+        self.primary = primary
+        self.offline = offline
+
+    async def lookup(self, query: str) -> list[Place]:
+        try:
+            return await self.primary.lookup(query)
+        except (GeocoderUnavailable, GeocoderTimedOut, GeocoderRateLimited, NoResult) as exc:
+            failure = exc
+        try:
+            return await self.offline.lookup(query)
+        except NoResult:
+            if isinstance(failure, NoResult):
+                raise failure from None
+            raise GeocoderUnavailable(hint=OFFLINE_HINT) from None
+
+
 # --- choosing one -----------------------------------------------------------------------------
 
 
+def _split_domain(raw: str) -> tuple[str | None, str]:
+    """'http://localhost:8080/' -> ('http', 'localhost:8080'); 'nominatim.example.org' -> (None, it)."""
+    raw = raw.strip()
+    if "://" not in raw:
+        return None, raw
+    scheme, domain = raw.split("://", 1)
+    return scheme.lower(), domain.rstrip("/")
+
+
 def make_geocoder(settings: Settings, cache: GeocodeCache | None = None) -> Geocoder:
-    """The geocoder the settings ask for ("fake", "nominatim", or any geopy service name)."""
+    """The geocoder the settings ask for ("fake", "nominatim", or any geopy service name).
+
+    In the demo, a real service is tried first with a short timeout, skipped for a while once it
+    fails to answer, and the demo area (FAKE_PLACES) is found offline: the demo works without
+    internet and uses the real geocoder when there is one.
+    """
     name = settings.geocoder.strip().lower()
     countries = parse_country_codes(settings.geocoder_country_codes)
     geocoder: Geocoder
     if name == "fake":
         geocoder = FakeGeocoder(country_codes=countries)
-    else:
-        try:
-            cls = get_geocoder_for_service(name)
-        except geopy.exc.GeocoderNotFound:
-            raise SettingsError(
-                f"STREETSHARE_GEOCODER: {name!r} is not a geocoder geopy knows (try nominatim, photon or fake)"
-            ) from None
-        options: dict[str, Any] = {"user_agent": settings.geocoder_user_agent, "timeout": settings.geocoder_timeout_s}
-        if settings.geocoder_domain:
-            options["domain"] = settings.geocoder_domain
-        options = {key: value for key, value in options.items() if _accepts(cls.__init__, key)}
-        try:
-            service = cls(**options)
-        except geopy.exc.ConfigurationError as exc:
-            raise SettingsError(f"STREETSHARE_GEOCODER: {name} cannot be used as configured: {exc}") from None
-        geocoder = GeopyGeocoder(
-            service,
-            timeout_s=settings.geocoder_timeout_s,
-            country_codes=countries,
-            throttle=shared_throttle(f"{name}@{getattr(service, 'domain', '')}"),
-        )
+        return CachedGeocoder(geocoder, cache) if cache is not None else geocoder
+    try:
+        cls = get_geocoder_for_service(name)
+    except geopy.exc.GeocoderNotFound:
+        raise SettingsError(
+            f"STREETSHARE_GEOCODER: {name!r} is not a geocoder geopy knows (try nominatim, photon or fake)"
+        ) from None
+    timeout_s = min(settings.geocoder_timeout_s, DEMO_TIMEOUT_S) if settings.demo else settings.geocoder_timeout_s
+    scheme, domain = _split_domain(settings.geocoder_domain)
+    options: dict[str, Any] = {"user_agent": settings.geocoder_user_agent, "timeout": timeout_s}
+    if domain:
+        options["domain"] = domain
+    if scheme:
+        options["scheme"] = scheme
+    options = {key: value for key, value in options.items() if _accepts(cls.__init__, key)}
+    try:
+        service = cls(**options)
+    except geopy.exc.ConfigurationError as exc:
+        raise SettingsError(f"STREETSHARE_GEOCODER: {name} cannot be used as configured: {exc}") from None
+    key = f"{name}@{getattr(service, 'scheme', '') or ''}://{getattr(service, 'domain', '')}"
+    geocoder = GeopyGeocoder(service, timeout_s=timeout_s, country_codes=countries, throttle=shared_throttle(key))
+    if settings.demo:
+        geocoder = SkipWhileDown(geocoder, shared_outage(key))
     if cache is not None:
         geocoder = CachedGeocoder(geocoder, cache)
+    if settings.demo:
+        geocoder = FallbackGeocoder(geocoder, FakeGeocoder(country_codes=countries, failure_words=False))
     return geocoder
