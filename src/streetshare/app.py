@@ -9,7 +9,6 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
@@ -32,6 +31,7 @@ from streetshare.settings import Settings
 from streetshare.web import health, home
 from streetshare.web.auth import AuthMiddleware
 from streetshare.web.errors import IdsInRangeMiddleware, exception_handlers, identify_for_error_page
+from streetshare.web.openapi import DocumentedJsonRenderPlugin
 from streetshare.web.security import SecurityHeadersMiddleware
 from streetshare.web.templating import template_config
 
@@ -109,7 +109,7 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
             title="Streetshare API",
             version="1",
             path="/schema",
-            render_plugins=[JsonRenderPlugin()],
+            render_plugins=[DocumentedJsonRenderPlugin()],  # completed by web/openapi.py
             components=Components(
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")},
             ),

@@ -8,6 +8,8 @@ import unicodedata
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 200
+EMAIL_MAX = 254
+DISPLAY_NAME_MAX = 60
 
 
 # Bidirectional overrides and isolates: they can make a name read as something else.
@@ -28,7 +30,7 @@ def email_error(email: str) -> str | None:
     email = normalise_email(email)
     if not email:
         return "Please enter your email address."
-    if len(email) > 254 or not EMAIL_RE.match(email) or has_control_characters(email):
+    if len(email) > EMAIL_MAX or not EMAIL_RE.match(email) or has_control_characters(email):
         return "That doesn't look like an email address (it should be like name@example.com)."
     return None
 
@@ -37,8 +39,8 @@ def display_name_error(name: str) -> str | None:
     name = name.strip()
     if not name:
         return "Please tell your neighbours what to call you."
-    if len(name) > 60:
-        return "Please keep your name to 60 characters or fewer."
+    if len(name) > DISPLAY_NAME_MAX:
+        return f"Please keep your name to {DISPLAY_NAME_MAX} characters or fewer."
     if has_control_characters(name):
         return "Please use just letters, numbers, spaces and punctuation in your name."
     if any(ch in name for ch in "<>@") or "://" in name:
