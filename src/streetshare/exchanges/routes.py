@@ -58,6 +58,9 @@ async def _detail_context(view: queries.ExchangeView, me: int) -> dict[str, Any]
         hint = await queries.reliability_hint(view.recipient.id)
     due_default = view.due_back if view.due_back and view.due_back >= on else None
     thanks = await reputation_queries.exchange_thanks(view.id, me) if view.state == State.completed else None
+    can_share_pickup = rules.can_share_pickup(view.state, role)
+    # A home set with "use my location" has no address to share in one tap: the page asks for one.
+    has_home_address = can_share_pickup and bool(await queries.own_address(me))
     return {
         "ex": view,
         "role": role.value if role else None,
@@ -67,7 +70,8 @@ async def _detail_context(view: queries.ExchangeView, me: int) -> dict[str, Any]
         "events": await queries.events(view.id),
         "messages": await queries.messages(view.id),
         "can_message": rules.can_post_message(view.state, role),
-        "can_share_pickup": rules.can_share_pickup(view.state, role),
+        "can_share_pickup": can_share_pickup,
+        "has_home_address": has_home_address,
         "can_request_more_time": rules.can_request_more_time(view.state, view.kind, role),
         "can_agree_new_date": rules.can_agree_new_date(view.state, view.kind, role),
         "hand_over_due": (due_default or rules.default_due_back(on, view.loan_days)).isoformat(),
