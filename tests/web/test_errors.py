@@ -12,7 +12,7 @@ from litestar import get, post
 
 from streetshare.app import create_app
 from streetshare.errors import Conflict, Invalid, NotAllowed, NotFound
-from support.cast import api_token, app_client, post_form, sign_in
+from support.cast import api_token, app_client, csrf_token, post_form, sign_in
 
 
 @get("/test-only/conflict", include_in_schema=False)
@@ -239,6 +239,63 @@ async def test_api_body_that_is_not_an_object_is_400_or_422_never_500(client):
 
     assert response.status_code in {400, 422}
     assert "detail" in response.json()
+
+
+async def test_api_deeply_nested_json_is_400(client, alice):
+    headers = await api_token(client, alice)
+    for body in (b"[" * 100_000, b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 100_000 + b"1" + b"}" * 100_000):
+        for path in ("/api/v1/auth/token", "/api/v1/reports"):
+            response = await client.post(path, content=body, headers={**headers, "content-type": "application/json"})
+
+            assert response.status_code == 400, path
+            assert set(response.json()) == {"detail"}
+
+
+@pytest.mark.parametrize("body", [
+    b'{"email": "alice@example.org", "password": 1' + b"0" * 5000 + b"}",  # a number with 5,000 digits
+    b'{"email": "alice@example.org", "password": 1e999999}',
+    b'{"target_kind": "offer", "target_id": 99999999999999999999999, "reason": "x"}',
+    b'{"target_kind": "offer", "target_id": 2147483648, "reason": "Not right"}',
+    b'{"email": "\xff\xfe", "password": "x"}',
+    rb'{"email": "\ud800", "password": "x"}',
+    '{"email": "ali\u0000ce@example.org", "password": "x"}'.encode(),
+])
+async def test_api_unreadable_bodies_are_4xx_with_a_detail(client, alice, body):
+    headers = await api_token(client, alice)
+    for path in ("/api/v1/auth/token", "/api/v1/reports"):
+        response = await client.post(path, content=body, headers={**headers, "content-type": "application/json"})
+
+        assert 400 <= response.status_code < 500, (path, response.status_code)
+        assert "detail" in response.json()
+
+
+async def test_api_invalid_utf8_is_400(client, alice):
+    headers = await api_token(client, alice)
+    response = await client.post("/api/v1/reports", content=b'{"target_kind": "offer", "reason": "\xff\xfe"}',
+                                 headers={**headers, "content-type": "application/json"})
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"detail"}
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data",
+                                          "application/xml", ""])
+async def test_api_body_of_the_wrong_content_type_is_4xx(client, alice, content_type):
+    headers = await api_token(client, alice)
+    response = await client.post("/api/v1/reports", content=b'{"target_kind": "offer", "target_id": 1, "reason": "x"}',
+                                 headers={**headers, "content-type": content_type})
+
+    assert 400 <= response.status_code < 500, response.status_code
+
+
+async def test_a_form_with_invalid_utf8_or_a_huge_number_is_never_a_500(client, alice):
+    await sign_in(client, alice)
+    token = await csrf_token(client, "/account")
+    for body in (b"kind=offer&id=\xff&reason=x", b"kind=offer&id=%ff%fe&reason=%ff", b"kind=offer&id=" + b"9" * 5000):
+        response = await client.post("/report", content=body + b"&_csrf_token=" + token.encode(),
+                                     headers={"content-type": "application/x-www-form-urlencoded"})
+
+        assert 400 <= response.status_code < 500, body[:40]
 
 
 async def test_api_missing_field_is_422_naming_the_field(client):

@@ -137,7 +137,7 @@ async def test_remove_form_of_a_resident_of_another_street_is_404(as_dave, world
 
 @pytest.mark.parametrize("path", ["/report?kind=offer&id=2147483648", "/report?kind=resident&id=99999999999999999999",
                                   "/report?kind=ask&id=-1", "/streets/1/hide?kind=offer&id=2147483648"])
-async def test_report_and_hide_forms_with_an_id_out_of_range_are_404(as_dave, path):
+async def test_report_and_hide_forms_with_an_id_out_of_range_are_a_4xx_not_a_500(as_dave, path):
     response = await as_dave.get(path)
 
     assert response.status_code in {400, 404}
