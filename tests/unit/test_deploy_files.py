@@ -185,3 +185,41 @@ def test_the_benchmark_runs_postgresql_with_compose_settings(compose: dict) -> N
     default = re.search(r"shared_buffers=\$\{POSTGRES_SHARED_BUFFERS:-(\w+)\}", command)
     assert default, command
     assert SERVER_SETTINGS["shared_buffers"] == default.group(1)
+
+
+def _readme_code_lines() -> list[str]:
+    blocks = re.findall(r"^```[^\n]*\n(.*?)^```", read("README.md"), re.MULTILINE | re.DOTALL)
+    return [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def test_readmes_uv_set_up_works_where_pip_refuses_system_installs() -> None:
+    # Debian 12 and Ubuntu 24.04 refuse `pip install` into the system Python (PEP 668): pip may
+    # only install uv into an environment of its own (a venv's pip, or pipx).
+    setup = [line for line in _readme_code_lines() if re.search(r"\binstall\b.*\buv\b", line)]
+    assert setup, "the README shows no way to install uv"
+    for line in setup:
+        for command in re.split(r"&&|;|\|", line.split("#", 1)[0]):
+            words = command.split()
+            if "pip" in words or (words[:3] == ["python3", "-m", "pip"]):
+                raise AssertionError(f"the README's {line!r} runs the system pip (PEP 668 refuses it)")
+    assert any(line.startswith("python3 -m venv ") for line in setup)
+    assert any("pipx install uv" in line for line in setup)
+
+
+def test_ci_installs_uv_the_way_the_readme_says() -> None:
+    script = read(".ci/run")
+    assert "break-system-packages" not in script.lower().replace("_", "-")
+    (venv_line,) = [line for line in _readme_code_lines() if line.startswith("python3 -m venv ")]
+    ci_lines = [line.strip() for line in script.splitlines()]
+    assert venv_line in ci_lines, f".ci/run must install uv with the README's line: {venv_line}"
+    # The README names the Debian package that line needs; CI installs the same one.
+    assert "python3-venv" in read("README.md") and "python3-venv" in script
+
+
+def test_readme_configuration_table_lists_every_setting(settings_env_names: set[str]) -> None:
+    readme = read("README.md")
+    table = readme[readme.index("## Configuration"):readme.index("\n## ", readme.index("## Configuration") + 1)]
+    first_cells = re.findall(r"^\|([^|]*)\|", table, re.MULTILINE)
+    listed = {name for cell in first_cells for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", cell)}
+    assert settings_env_names - listed == set(), "settings.py reads these; the README's table does not say so"
+    assert listed - settings_env_names == set(), "the README's table lists these; settings.py never reads them"

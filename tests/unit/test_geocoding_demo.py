@@ -145,13 +145,14 @@ async def test_demo_gazetteer_treats_the_fakes_trigger_words_as_addresses(addres
 
 def _postcodes_suggested_anywhere() -> set[str]:
     texts = [path.read_text(encoding="utf-8") for path in (ROOT / "templates").rglob("*.html")]
+    texts.append((ROOT / "README.md").read_text(encoding="utf-8"))
     texts += [OFFLINE_HINT, rules.address_error("") or ""]
     texts += [cls.default_hint + cls.default_message for cls in
               (GeocodingError, GeocoderUnavailable, GeocoderTimedOut, GeocoderRateLimited, NoResult, OutsideCountry)]
     return {postcode for text in texts for postcode in UK_POSTCODE.findall(text)}
 
 
-async def test_every_postcode_a_page_suggests_is_found_offline() -> None:
+async def test_every_postcode_a_page_or_the_readme_suggests_is_found_offline() -> None:
     suggested = _postcodes_suggested_anywhere()
     assert "HD1 2QA" in suggested
     for postcode in suggested:
