@@ -43,7 +43,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
 
 def run_server(target: str, *, host: str, port: int, workers: int) -> None:
     """Serve the ASGI app at `target` ("module:attribute") as production does (the benchmark's floor
-    app is served by this too, so that both pay for the same server)."""
+    app is served by this too, so that both pay for the same server).
+
+    granian passes the peer's address through as the client and reads no X-Forwarded-For (it would
+    only with granian.utils.proxies): the app's client_ip reads that header itself, and only when
+    STREETSHARE_TRUST_PROXY says so (tests/integration/test_serve_process.py checks both)."""
     from granian import Granian
     from granian.constants import Interfaces
 

@@ -38,8 +38,14 @@ def migrate(data_dir: Path) -> subprocess.CompletedProcess:
                           env=env_without_settings(STREETSHARE_DATA_DIR=str(data_dir)))
 
 
-def test_migrating_an_empty_database_says_how_many_migrations_ran_and_nothing_contrary(data_dir):
-    result = migrate(data_dir)
+@pytest.fixture(scope="module")
+def first_migration(data_dir) -> subprocess.CompletedProcess:
+    """`streetshare migrate` on the empty data directory (initdb, then every migration)."""
+    return migrate(data_dir)
+
+
+def test_migrating_an_empty_database_says_how_many_migrations_ran_and_nothing_contrary(first_migration):
+    result = first_migration
 
     assert result.returncode == 0, result.stderr
     assert f"Ran {MIGRATIONS} migrations: the database schema is up to date" in result.stderr
@@ -47,7 +53,7 @@ def test_migrating_an_empty_database_says_how_many_migrations_ran_and_nothing_co
     assert "not yet run" not in result.stderr
 
 
-def test_migrating_again_says_the_schema_is_up_to_date(data_dir):
+def test_migrating_again_says_the_schema_is_up_to_date(data_dir, first_migration):
     result = migrate(data_dir)
 
     assert result.returncode == 0, result.stderr
@@ -100,4 +106,17 @@ def test_serve_trusts_x_forwarded_for_when_told(data_dir):
         assert statuses == [200] * (limit + 1), process.output[-3000:]  # each from another client, as the proxy says
     finally:
         process.stop(signal.SIGTERM, timeout=30)
+        process.kill()
+
+
+def test_the_worker_stops_its_postgres_on_sigterm(data_dir, first_migration):
+    process = Running(["worker"], env_without_settings(STREETSHARE_DATA_DIR=str(data_dir)), terminal=False)
+    try:
+        process.wait_for("worker started", timeout=60)
+        assert postgres_processes(data_dir / "postgres")
+
+        assert process.stop(signal.SIGTERM, timeout=30) == 0
+        assert "worker stopped" in process.output
+        assert postgres_processes(data_dir / "postgres") == []
+    finally:
         process.kill()
