@@ -61,7 +61,7 @@ class Settings:
     mail_from: str = "Streetshare <no-reply@streetshare.local>"
     # Geocoding: "nominatim" (default), "fake" (offline, UK test data), or any geopy
     # geocoder name (e.g. "photon", "arcgis"); geocoder_user_agent is required by Nominatim.
-    # The demo tries a real one first (3 s at most) and finds its own area offline too.
+    # The demo tries a real one first (2 s timeout) and finds its own area offline too.
     # geocoder_domain: a self-hosted service ("nominatim.example.org", or "http://host:port").
     geocoder: str = "nominatim"
     geocoder_user_agent: str = "streetshare (self-hosted; set STREETSHARE_GEOCODER_USER_AGENT)"

@@ -471,7 +471,7 @@ class FakeGeocoder:
 # --- the demo: the real geocoder when it answers, the demo area offline when it does not ----------
 
 # The demo waits this long at most for the real geocoder before answering from the demo area.
-DEMO_TIMEOUT_S = 3
+DEMO_TIMEOUT_S = 2
 # After the real geocoder failed to answer, it is left alone this long; each failed retry doubles
 # the pause, up to OUTAGE_MAX_S, and the first answer ends it.
 OUTAGE_FIRST_S = 60.0
