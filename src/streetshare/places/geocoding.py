@@ -478,9 +478,7 @@ OUTAGE_FIRST_S = 60.0
 OUTAGE_MAX_S = 15 * 60.0
 # A postcode the demo's offline table knows (FAKE_PLACES), named in the hint while offline.
 DEMO_POSTCODE = "HD1 2QA"
-OFFLINE_HINT = (
-    f"For now only the demo's own area can be found, for example {DEMO_POSTCODE}. Or use your location instead."
-)
+OFFLINE_HINT = f"For now only the demo's own area can be found, for example {DEMO_POSTCODE}."
 
 
 class Outage:
