@@ -225,6 +225,12 @@ MAX_LENGTHS: dict[tuple[str, str], int] = {
     ("StreetIn", "name"): places_rules.STREET_NAME_MAX,
     ("LocationIn", "address"): places_rules.ADDRESS_MAX,
 }
+MIN_LENGTHS: dict[tuple[str, str], int] = {
+    ("SignupIn", "password"): accounts_rules.MIN_PASSWORD,
+    ("SignupIn", "display_name"): 1,
+    **{(s, "title"): offers_rules.TITLE_MIN for s in ("OfferIn", "AskIn")},
+}
+FORMATS: dict[tuple[str, str], str] = {("SignupIn", "email"): "email", ("TokenIn", "email"): "email"}
 NUMBER_RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("StreetIn", "radius_m"): (places_rules.RADIUS_MIN_M, places_rules.RADIUS_MAX_M),
     ("InviteIn", "days"): (1, coordinators_rules.INVITE_DAYS_MAX),
@@ -288,6 +294,10 @@ def document(generated: dict[str, Any], app: Litestar) -> dict[str, Any]:
         _constrain(_property(components, name, prop)["items"], enum=list(values))
     for (name, prop), length in MAX_LENGTHS.items():
         _constrain(_property(components, name, prop), maxLength=length)
+    for (name, prop), length in MIN_LENGTHS.items():
+        _constrain(_property(components, name, prop), minLength=length)
+    for (name, prop), text_format in FORMATS.items():
+        _constrain(_property(components, name, prop), format=text_format)
     for (name, prop), (low, high) in NUMBER_RANGES.items():
         _constrain(_property(components, name, prop), minimum=low, maximum=high, kind="integer")
     for name in ("FeedOut", "ReportsOut", "NotificationsOut", "ExchangeList"):
