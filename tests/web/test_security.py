@@ -7,12 +7,12 @@ import logging
 import re
 
 import pytest
-from litestar import post
+from litestar import Response, get, post
 from litestar.routes import HTTPRoute
 
 from streetshare.app import create_app
 from streetshare.web.logs import JsonFormatter, configure_logging
-from support.cast import PASSWORD, api_token, app_client, csrf_token, post_form, sign_in
+from support.cast import PASSWORD, api_token, app_client, csrf_token, make_ask, make_offer, make_street, post_form, sign_in
 
 # ---------------------------------------------------------------- headers
 
@@ -82,6 +82,91 @@ async def test_a_malformed_request_id_is_replaced(client, given):
 
     assert response.headers["x-request-id"] != given
     assert re.fullmatch(r"[0-9a-f]{32}", response.headers["x-request-id"])
+
+
+# ---------------------------------------------------------------- caching
+# Nothing a signed-in resident sees may be kept by a browser's disk cache or a proxy; only the
+# static files, the same for everyone, are cached for a year.
+
+
+def web_get_routes(app, *, api: bool) -> list[str]:
+    """Every GET route of the pages (or of the API), path params filled in with 1 (or x)."""
+    paths = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or route.path.startswith("/api/") != api or route.path.startswith("/static"):
+            continue
+        for handler in route.route_handlers:
+            if "GET" in handler.http_methods:
+                paths.append(PARAM.sub(lambda m: "1" if m.group(2) == "int" else "x", route.path))
+    return sorted(set(paths))
+
+
+@pytest.fixture
+async def alices_world(alice):
+    """alice coordinates street 1 and has offer 1, ask 1 and a flyer invite, so that /…/1 pages exist."""
+    street = await make_street("Elm Street", coordinator=alice)
+    await make_offer(alice)
+    await make_ask(alice)
+    return street
+
+
+async def test_every_page_a_signed_in_resident_gets_is_not_stored(settings, client, alice, alices_world):
+    await sign_in(client, alice)
+    paths = web_get_routes(create_app(settings, manage_pool=False), api=False)
+    assert {"/", "/account", "/account/export", "/streets/1/flyer", "/streets/1/export.csv", "/offers/1"} <= set(paths)
+
+    for path in paths + ["/no-such-page", "/offers/999999"]:
+        response = await client.get(path)
+
+        assert response.headers.get("cache-control") == "no-store", (path, response.status_code)
+
+
+async def test_every_api_answer_to_a_bearer_token_is_not_stored(settings, client, alice, alices_world):
+    headers = await api_token(client, alice)
+
+    for path in web_get_routes(create_app(settings, manage_pool=False), api=True) + ["/api/v1/no-such-thing"]:
+        response = await client.get(path, headers=headers)
+
+        assert response.headers.get("cache-control") == "no-store", (path, response.status_code)
+
+
+async def test_pages_with_a_form_are_not_stored_even_signed_out(client):
+    for path in ["/signin", "/signup", "/password/forgot"]:
+        response = await client.get(path)
+
+        assert response.status_code == 200 and "_csrf_token" in response.text, path
+        assert response.headers["cache-control"] == "no-store", path
+
+
+async def test_refusals_and_error_pages_are_not_stored(client, alice):
+    assert (await client.get("/api/v1/me")).headers["cache-control"] == "no-store"  # a 401
+    assert (await client.post("/signin", data={"email": "a@example.org"})).headers["cache-control"] == "no-store"
+    await sign_in(client, alice)
+    assert (await client.get("/no-such-page")).headers["cache-control"] == "no-store"
+
+
+async def test_static_files_keep_their_long_public_cache_even_for_a_signed_in_resident(client, alice):
+    from streetshare.web.templating import static_url
+
+    await sign_in(client, alice)
+    response = await client.get(static_url("style.css"))
+
+    assert response.status_code == 200
+    assert set(response.headers["cache-control"].split(", ")) == {"public", "max-age=31536000", "immutable"}
+
+
+@get("/test-only/cached-for-a-minute", include_in_schema=False)
+async def page_that_chooses_its_cache() -> Response:
+    return Response("same for everyone", headers={"Cache-Control": "public, max-age=60"})
+
+
+async def test_a_handlers_own_cache_choice_is_kept_but_never_public_for_a_signed_in_request(settings, alice):
+    app = create_app(settings, manage_pool=False)
+    app.register(page_that_chooses_its_cache)
+    async with app_client(settings, app=app) as c:
+        assert (await c.get("/test-only/cached-for-a-minute")).headers["cache-control"] == "public, max-age=60"
+        await sign_in(c, alice)
+        assert (await c.get("/test-only/cached-for-a-minute")).headers["cache-control"] == "private, max-age=60"
 
 
 # ---------------------------------------------------------------- CSRF

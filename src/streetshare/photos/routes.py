@@ -1,7 +1,7 @@
 """Serving photos, only to residents who may see the offer or ask they belong to; reading uploads.
 
 /media/photos/<photo id>/<sha256>-<variant>.jpg: the id is what the scope check is about, the hash
-makes the address change whenever the content does, so the file can be cached for a year.
+makes the address change whenever the content does, so the viewer's browser can keep it for a year.
 The auth middleware skips /media/, so the resident is looked up here (session cookie, or a bearer
 token for API clients). Anyone else, and anything out of scope, gets the same bare 404.
 """
@@ -23,7 +23,8 @@ from streetshare.photos.images import ProcessedPhoto
 from streetshare.web.auth import SESSION_COOKIE
 from streetshare.web.pages import settings_of
 
-CACHE_FOREVER = "public, max-age=31536000, immutable"
+# Only the viewer's own browser may keep a photo: it is scoped to a street, never for a shared cache.
+CACHE_FOREVER = "private, max-age=31536000, immutable"
 _NAME = re.compile(r"^(?P<sha>[0-9a-f]{64})-(?P<variant>[a-z]+)\.jpg$")
 
 
