@@ -126,3 +126,11 @@ async def test_signup_limits_in_the_schema_are_the_ones_signing_up_enforces(clie
     refused = await client.post(f"{API}/auth/signup", json={**ok, "email": "other@example.org",
                                                             "display_name": "n" * (name + 1)})
     assert [e["field"] for e in refused.json()["errors"]] == ["display_name"]
+
+
+async def test_me_documents_its_street_as_a_street_reference(client, schema, alice):
+    street = schema["components"]["schemas"]["MeOut"]["properties"]["street"]
+    assert {"$ref": "#/components/schemas/StreetRef"} in street["oneOf"]
+    await place_resident(alice, await make_street())
+    me = (await client.get(f"{API}/me", headers=await api_token(client, alice))).json()
+    assert me["street"] == {"id": 1, "name": "Elm Street"}
