@@ -9,7 +9,7 @@ GENERATED_COLUMNS = {("offer", "search"), ("ask", "search")}
 
 
 def all_tables() -> list[type[Table]]:
-    from streetshare.accounts.tables import AuthToken, PasswordReset, RateLimitHit, Resident
+    from streetshare.accounts.tables import AuthToken, PasswordReset, RateLimitHit, Resident, SignInFailure
     from streetshare.asks.tables import Ask
     from streetshare.coordinators.tables import CarePreference, VerifiedNeighbour
     from streetshare.exchanges.tables import Exchange, ExchangeEvent, ExchangeMessage
@@ -24,7 +24,7 @@ def all_tables() -> list[type[Table]]:
     from streetshare.reputation.tables import Thanks
 
     return [
-        Resident, AuthToken, PasswordReset, RateLimitHit,
+        Resident, AuthToken, PasswordReset, RateLimitHit, SignInFailure,
         Street, StreetNeighbour, StreetCoordinator, StreetInvite, ResidentBlock, GeocodeCache,
         Offer, Photo, Ask, SearchWord, FeedVersion,
         CarePreference, VerifiedNeighbour, Report, ModerationLog,

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from streetshare import clock, db, jobs, ratelimit
+from streetshare.accounts import throttle
 from streetshare.asks import service as asks
 from streetshare.exchanges import service as exchanges
 from streetshare.jobs import queue as job_queue
@@ -38,7 +39,7 @@ async def purge_old_password_resets() -> int:
 
 
 async def purge_rate_limits() -> int:
-    return await ratelimit.purge_old()
+    return await ratelimit.purge_old() + await throttle.purge_old()
 
 
 UPKEEP: list[Task] = [purge_expired_tokens, purge_old_password_resets, purge_rate_limits]

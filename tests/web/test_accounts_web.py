@@ -1,5 +1,6 @@
 """Account pages over HTTP: sign up, sign in, sign out (here and everywhere), change password,
-password reset by email through a real local SMTP server, safe redirects and rate limits."""
+password reset by email through a real local SMTP server, safe redirects and the sign-up limit
+(the sign-in throttle has its own file, test_accounts_throttle.py)."""
 
 from __future__ import annotations
 
@@ -446,44 +447,6 @@ async def test_a_reset_link_without_a_token_says_it_has_expired(client):
 # ---------------------------------------------------------------- rate limits
 
 
-async def test_sign_in_is_limited_per_email_across_app_processes(client, second_browser, alice):
-    """Ten attempts on one email in 15 minutes, made through two app instances: the eleventh is refused."""
-    with clock.frozen_at(WINDOW_START):
-        for attempt in range(10):
-            browser = client if attempt % 2 else second_browser
-            response = await post_form(browser, "/signin", {"email": alice.email, "password": "guess number %d" % attempt})
-            assert response.status_code == 422
-
-        refused = await post_form(client, "/signin", {"email": "ALICE@example.org", "password": PASSWORD})
-
-    assert refused.status_code == 429
-    assert "Too many attempts" in form_error(refused)
-    assert "streetshare_session" not in client.cookies
-
-
-async def test_the_sign_in_limit_for_one_email_leaves_other_emails_alone(client, alice, bob, monkeypatch):
-    monkeypatch.setitem(routes.SIGNIN_LIMIT, "limit", 2)
-    with clock.frozen_at(WINDOW_START):
-        for _ in range(3):
-            await post_form(client, "/signin", {"email": alice.email, "password": "a wrong guess"})
-
-        assert (await post_form(client, "/signin", {"email": bob.email, "password": PASSWORD})).status_code == 303
-
-
-async def test_sign_in_is_limited_per_ip_address_across_app_processes(client, second_browser, monkeypatch):
-    monkeypatch.setitem(routes.SIGNIN_IP_LIMIT, "limit", 3)
-    with clock.frozen_at(WINDOW_START):
-        for n in range(3):
-            browser = client if n % 2 else second_browser
-            response = await post_form(browser, "/signin", {"email": f"someone{n}@example.org", "password": PASSWORD})
-            assert response.status_code == 422
-
-        refused = await post_form(client, "/signin", {"email": "someone-else@example.org", "password": PASSWORD})
-
-    assert refused.status_code == 429
-    assert "Too many attempts" in form_error(refused)
-
-
 async def test_sign_up_is_limited_per_ip_address_across_app_processes(client, second_browser, monkeypatch):
     monkeypatch.setitem(routes.SIGNUP_IP_LIMIT, "limit", 3)
     with clock.frozen_at(WINDOW_START):
@@ -499,18 +462,7 @@ async def test_sign_up_is_limited_per_ip_address_across_app_processes(client, se
     assert await residents() == 3
 
 
-async def test_the_limit_lifts_when_the_window_is_over(client, alice, monkeypatch):
-    monkeypatch.setitem(routes.SIGNIN_LIMIT, "limit", 1)
-    with clock.frozen_at(WINDOW_START):
-        await post_form(client, "/signin", {"email": alice.email, "password": "a wrong guess"})
-        assert (await post_form(client, "/signin", {"email": alice.email, "password": PASSWORD})).status_code == 429
-    with clock.frozen_at(WINDOW_START + timedelta(minutes=15)):
-        assert (await post_form(client, "/signin", {"email": alice.email, "password": PASSWORD})).status_code == 303
-
-
-def test_the_limits_are_generous_for_people_and_tight_for_guessing():
-    assert routes.SIGNIN_LIMIT == {"limit": 10, "window_s": 15 * 60}
-    assert routes.SIGNIN_IP_LIMIT == {"limit": 30, "window_s": 15 * 60}
+def test_the_sign_up_limit_is_generous_for_people_and_tight_for_robots():
     assert routes.SIGNUP_IP_LIMIT == {"limit": 10, "window_s": 60 * 60}
 
 

@@ -12,7 +12,7 @@ from litestar.params import FromQuery, HeaderParameter, JSONBody
 from litestar.response import Redirect, Template
 
 from streetshare import mail, ratelimit
-from streetshare.accounts import queries, service
+from streetshare.accounts import devices, queries, service, throttle
 from streetshare.coordinators.queries import roles_left_when_leaving
 from streetshare.coordinators.service import OnlyCoordinator
 from streetshare.errors import Conflict, Invalid, NotFound, TooManyAttempts
@@ -20,24 +20,35 @@ from streetshare.settings import Settings
 from streetshare.web.auth import clear_session_cookie, current, requires_resident, session_token, set_session_cookie
 from streetshare.web.forms import form_data, keep, safe_next
 from streetshare.web.pages import client_ip, form_page, page, settings_of
-from streetshare.web.refs import StreetRef
 
 log = logging.getLogger(__name__)
 
-SIGNIN_LIMIT = dict(limit=10, window_s=15 * 60)
-SIGNIN_IP_LIMIT = dict(limit=30, window_s=15 * 60)
 SIGNUP_IP_LIMIT = dict(limit=10, window_s=60 * 60)
 RESET_IP_LIMIT = dict(limit=10, window_s=60 * 60)
 
 
-def email_key(email: str) -> str:
-    """The email as a rate-limit bucket key: normalised, printable characters only (a NUL cannot be stored)."""
-    return "".join(ch for ch in email.strip().lower() if ch.isprintable())[:120]
+def password_client(request: Request) -> throttle.Client:
+    """Who is checking a password, for the sign-in throttle: their address and their browser's device passes."""
+    return throttle.Client(client_ip(request), devices.read(request.cookies.get(devices.COOKIE)),
+                           settings_of(request).secret_key)
 
 
-async def signin_limits(request: Request, email: str) -> None:
-    await ratelimit.hit(f"signin-ip:{client_ip(request)}", **SIGNIN_IP_LIMIT)
-    await ratelimit.hit(f"signin-email:{email_key(email)}", **SIGNIN_LIMIT)
+async def remember_device(response: Response, request: Request, resident_id: int) -> Response:
+    """After the resident proved who they are in this browser (the right password, or a reset link from
+    their email): give it their device pass, so that a stranger's guesses never slow them down here."""
+    cookie = devices.read(request.cookies.get(devices.COOKIE))
+    if cookie.device_id is None:
+        cookie = devices.DeviceCookie(devices.new_device_id())
+    assert cookie.device_id is not None
+    sign = await service.device_pass(resident_id, device_id=cookie.device_id, secret=settings_of(request).secret_key)
+    response.set_cookie(devices.COOKIE, devices.with_pass(cookie, resident_id, sign), max_age=devices.MAX_AGE_S,
+                        httponly=True, secure=settings_of(request).https, samesite="lax", path="/")
+    return response
+
+
+def too_many(response: Template, exc: TooManyAttempts) -> Template:
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 # ---------------------------------------------------------------- web pages
@@ -81,15 +92,16 @@ async def signin(request: Request) -> Response:
     next_path = safe_next(data.get("next"), "/")
     values = keep(data, "email")
     try:
-        await signin_limits(request, data.get("email", ""))
-        resident_id = await service.authenticate(email=data.get("email", ""), password=data.get("password", ""))
+        resident_id = await service.authenticate(email=data.get("email", ""), password=data.get("password", ""),
+                                                 client=password_client(request))
     except Invalid as exc:
         return form_page("accounts/signin.html", errors={"form": exc.message}, values=values, next=next_path)
     except TooManyAttempts as exc:
-        return form_page("accounts/signin.html", errors={"form": exc.message}, values=values, next=next_path,
-                         status_code=429)
+        return too_many(form_page("accounts/signin.html", errors={"form": exc.message}, values=values, next=next_path,
+                                  status_code=429), exc)
     token = await service.start_session(resident_id, days=settings_of(request).session_days)
-    return set_session_cookie(Redirect(path=next_path, status_code=303), token, settings_of(request))
+    response = set_session_cookie(Redirect(path=next_path, status_code=303), token, settings_of(request))
+    return await remember_device(response, request, resident_id)
 
 
 @post("/signout")
@@ -123,11 +135,16 @@ async def change_password(request: Request) -> Response:
             current_password=data.get("current_password", ""),
             new_password=data.get("new_password", ""),
             keep_token_id=me.token_id,
+            client=password_client(request),
         )
     except Invalid as exc:
         return form_page("accounts/account.html", errors=exc.errors, values={},
                          sessions=await queries.active_sessions(me.id), changed=False)
-    return Redirect(path="/account?changed=1", status_code=303)
+    except TooManyAttempts as exc:
+        return too_many(form_page("accounts/account.html", errors={"current_password": exc.message}, values={},
+                                  sessions=await queries.active_sessions(me.id), changed=False, status_code=429), exc)
+    # The new password voids this browser's device pass: it gets a new one.
+    return await remember_device(Redirect(path="/account?changed=1", status_code=303), request, me.id)
 
 
 @get("/password/forgot")
@@ -145,7 +162,7 @@ async def forgot(request: Request) -> Template:
         return form_page("accounts/forgot.html", errors={"email": message}, values=keep(data, "email"), sent=False)
     try:
         await ratelimit.hit(f"reset-ip:{client_ip(request)}", **RESET_IP_LIMIT)
-        await ratelimit.hit(f"reset-email:{email_key(email)}", limit=3, window_s=3600)
+        await ratelimit.hit(f"reset-email:{throttle.account_key(email)}", limit=3, window_s=3600)
     except TooManyAttempts as exc:
         return form_page("accounts/forgot.html", errors={"form": exc.message}, values=keep(data, "email"), sent=False,
                          status_code=429)
@@ -187,19 +204,15 @@ async def reset(request: Request) -> Response:
     data = await form_data(request)
     token = data.get("token", "")
     try:
-        await service.reset_password(token=token, new_password=data.get("new_password", ""))
+        resident_id = await service.reset_password(token=token, new_password=data.get("new_password", ""))
     except Invalid as exc:
         return form_page("accounts/reset.html", errors=exc.errors, values={}, token=token, valid="token" not in exc.errors)
-    return Redirect(path="/signin?reset=1", status_code=303)
+    # The link came from their email: this browser is theirs, so they can sign in here even while
+    # someone is guessing at their account elsewhere.
+    return await remember_device(Redirect(path="/signin?reset=1", status_code=303), request, resident_id)
 
 
 # ---------------------------------------------------------------- your data: export, close
-
-
-async def close_limits(resident_id: int) -> None:
-    """Closing asks for the password again: as many tries as signing in allows, so a borrowed phone
-    cannot be used to guess it."""
-    await ratelimit.hit(f"close-account:{resident_id}", **SIGNIN_LIMIT)
 
 
 def _export_response(data: dict) -> Response:
@@ -233,12 +246,12 @@ async def close(request: Request) -> Response:
     me = current(request)
     data = await form_data(request)
     try:
-        await close_limits(me.id)
-        await service.close_account(acting=me.id, password=data.get("password", ""))
+        # The password again, through the sign-in throttle: a borrowed phone cannot be used to guess it.
+        await service.close_account(acting=me.id, password=data.get("password", ""), client=password_client(request))
     except Invalid as exc:
         return await _close_page(request, errors=exc.errors, status_code=422)
     except TooManyAttempts as exc:
-        return await _close_page(request, errors={"password": exc.message}, status_code=429)
+        return too_many(await _close_page(request, errors={"password": exc.message}, status_code=429), exc)
     except OnlyCoordinator:  # the page already says which street needs another coordinator first
         return await _close_page(request, status_code=409)
     except Conflict as exc:
@@ -288,7 +301,7 @@ class MeOut(msgspec.Struct):
     display_name: str
     email: str
     member_since: str
-    street: StreetRef | None = None
+    street: dict | None = None
 
 
 @post("/auth/signup", status_code=201, summary="Create an account")
@@ -300,8 +313,7 @@ async def api_signup(request: Request, data: JSONBody[SignupIn]) -> ResidentOut:
 
 @post("/auth/token", status_code=200, summary="Exchange email and password for a bearer token")
 async def api_token(request: Request, data: JSONBody[TokenIn]) -> TokenOut:
-    await signin_limits(request, data.email)
-    resident_id = await service.authenticate(email=data.email, password=data.password)
+    resident_id = await service.authenticate(email=data.email, password=data.password, client=password_client(request))
     token = await service.start_session(resident_id, kind="api", label=data.label or "API", days=None)
     return TokenOut(access_token=token)
 
@@ -318,7 +330,7 @@ async def api_me(request: Request) -> MeOut:
     me = current(request)
     street = await home_street(me.id)
     return MeOut(id=me.id, display_name=me.display_name, email=me.email, member_since=me.created_at.isoformat(),
-                 street=StreetRef(id=street.id, name=street.name) if street else None)
+                 street={"id": street.id, "name": street.name} if street else None)
 
 
 class CloseIn(msgspec.Struct):
@@ -337,8 +349,7 @@ async def api_export(request: Request) -> Response:
       summary="Close your account (your password again); 409 while a loan is out or you are a street's only coordinator")
 async def api_close(request: Request, data: JSONBody[CloseIn]) -> None:
     me = current(request)
-    await close_limits(me.id)
-    await service.close_account(acting=me.id, password=data.password)
+    await service.close_account(acting=me.id, password=data.password, client=password_client(request))
 
 
 api_handlers = [api_signup, api_token, api_revoke_token, api_me, api_export, api_close]

@@ -9,7 +9,7 @@ from datetime import timedelta
 import asyncpg
 
 from streetshare import clock, db
-from streetshare.accounts import rules
+from streetshare.accounts import devices, rules, throttle
 from streetshare.accounts.passwords import hash_password_async, needs_rehash, verify_password_async
 from streetshare.accounts.tokens import new_token, token_hash
 from streetshare.errors import Conflict, Invalid, NotFound
@@ -57,19 +57,39 @@ async def sign_up(*, email: str, password: str, display_name: str) -> NewResiden
     return NewResident(id=row["id"], display_name=row["display_name"], email=row["email"])
 
 
-async def authenticate(*, email: str, password: str) -> int:
-    """The id of the resident with these credentials; Invalid otherwise (same message either way)."""
-    if rules.email_error(email):  # no account has it (and a NUL in it could not even be looked up)
-        raise Invalid({"password": WRONG_CREDENTIALS}, message=WRONG_CREDENTIALS)
-    row = await db.fetchrow(
-        "SELECT id, password_hash FROM resident WHERE email = $1 AND is_active", rules.normalise_email(email)
-    )
-    if not await verify_password_async(row["password_hash"] if row else None, password):
+async def _password_is_right(account: str, resident: asyncpg.Record | None, password: str,
+                             client: throttle.Client) -> bool:
+    """Check a password through the sign-in throttle (TooManyAttempts when this client must wait).
+    `resident` (id, password_hash) is None when no active account has this email: the same limits apply."""
+    lane, is_device = client.lane(resident["id"] if resident else None, resident["password_hash"] if resident else None)
+    attempt = await throttle.begin(account, lane, device=is_device)
+    if not await verify_password_async(resident["password_hash"] if resident else None, password):
+        return False
+    await throttle.passed(attempt)
+    return True
+
+
+async def authenticate(*, email: str, password: str, client: throttle.Client = throttle.UNKNOWN_CLIENT) -> int:
+    """The id of the resident with these credentials; Invalid otherwise (same message either way).
+    TooManyAttempts when this client must wait before trying again (see throttle.py)."""
+    row = None
+    if not rules.email_error(email):  # an invalid email has no account (and a NUL in it could not even be looked up)
+        row = await db.fetchrow(
+            "SELECT id, password_hash FROM resident WHERE email = $1 AND is_active", rules.normalise_email(email)
+        )
+    if not await _password_is_right(throttle.account_key(email), row, password, client):
         raise Invalid({"password": WRONG_CREDENTIALS}, message=WRONG_CREDENTIALS)
     assert row is not None
     if needs_rehash(row["password_hash"]):
         await db.execute("UPDATE resident SET password_hash = $2 WHERE id = $1", row["id"], await hash_password_async(password))
     return row["id"]
+
+
+async def device_pass(resident_id: int, *, device_id: str, secret: str) -> str:
+    """The signature that marks this browser as one the resident signed in on (devices.py), for their
+    password as it is now."""
+    password_hash = await db.fetchval("SELECT password_hash FROM resident WHERE id = $1", resident_id)
+    return devices.signature(secret, resident_id, device_id, password_hash or "")
 
 
 async def start_session(resident_id: int, *, kind: str = "session", label: str = "", days: int | None = 30) -> str:
@@ -103,12 +123,13 @@ async def end_all_sessions(*, acting: int, keep_token_id: int | None = None) -> 
     return int(status.split()[-1])
 
 
-async def change_password(*, acting: int, current_password: str, new_password: str, keep_token_id: int | None) -> None:
-    row = await db.fetchrow("SELECT email, password_hash FROM resident WHERE id = $1", acting)
+async def change_password(*, acting: int, current_password: str, new_password: str, keep_token_id: int | None,
+                          client: throttle.Client = throttle.UNKNOWN_CLIENT) -> None:
+    row = await db.fetchrow("SELECT id, email, password_hash FROM resident WHERE id = $1", acting)
     if row is None:
         raise NotFound()
     errors: dict[str, str] = {}
-    if not await verify_password_async(row["password_hash"], current_password):
+    if not await _password_is_right(throttle.account_key(row["email"]), row, current_password, client):
         errors["current_password"] = "That isn't your current password."
     if message := rules.password_error(new_password, email=row["email"]):
         errors["new_password"] = message
@@ -192,7 +213,7 @@ STILL_OUT = ("“{title}” is still lent or borrowed. Finish that loan first (t
 THEN_CLOSE = "then you can close your account."
 
 
-async def close_account(*, acting: int, password: str) -> None:
+async def close_account(*, acting: int, password: str, client: throttle.Client = throttle.UNKNOWN_CLIENT) -> None:
     """The resident closes their account, confirming with their password. In one transaction:
     - refused (Conflict) while something is lent or borrowed (handed over, or back but not yet
       confirmed), and while they are the only coordinator of a street; nothing is written then;
@@ -204,10 +225,11 @@ async def close_account(*, acting: int, password: str) -> None:
     What the other party of an exchange keeps (its history, messages and thanks) stays, under the
     anonymous name, as product.md asks. Each other domain's rows are written by its own service.
     """
-    row = await db.fetchrow("SELECT display_name, password_hash FROM resident WHERE id = $1 AND is_active", acting)
+    row = await db.fetchrow("SELECT id, email, display_name, password_hash FROM resident WHERE id = $1 AND is_active",
+                            acting)
     if row is None:
         raise NotFound()
-    if not await verify_password_async(row["password_hash"], password):
+    if not await _password_is_right(throttle.account_key(row["email"]), row, password, client):
         raise Invalid({"password": WRONG_PASSWORD})
     from streetshare.asks import service as asks
     from streetshare.coordinators import service as coordinators

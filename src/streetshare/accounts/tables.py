@@ -1,4 +1,4 @@
-"""Accounts: residents, their sign-in tokens, password resets and rate-limit counters."""
+"""Accounts: residents, their sign-in tokens, password resets, rate-limit counters and failed sign-ins."""
 
 from piccolo.columns import Boolean, DoublePrecision, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
@@ -50,3 +50,14 @@ class RateLimitHit(Table, tablename="rate_limit_hit"):
     bucket = Varchar(length=200)
     window_start = Timestamptz()
     hits = Integer(default=0)
+
+
+class SignInFailure(Table, tablename="sign_in_failure"):
+    """One wrong password (sign-in, API token, closing the account), read by accounts/throttle.py.
+    `account` is the email tried (whether or not it has an account), `client` the address or the
+    trusted device it came from (`device`); successes are never kept."""
+
+    account = Varchar(length=120)
+    client = Varchar(length=200)
+    device = Boolean(default=False)
+    at = Timestamptz()
