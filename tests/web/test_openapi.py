@@ -134,3 +134,9 @@ async def test_me_documents_its_street_as_a_street_reference(client, schema, ali
     await place_resident(alice, await make_street())
     me = (await client.get(f"{API}/me", headers=await api_token(client, alice))).json()
     assert me["street"] == {"id": 1, "name": "Elm Street"}
+
+
+async def test_the_description_names_contract_operations_the_app_does_not_serve_and_no_others(schema):
+    description = schema["info"]["description"]
+    assert "`PATCH /me`" in description or "patch" in schema["paths"][f"{API}/me"]
+    assert "`GET /feed`" not in description and "`POST /offers`" not in description

@@ -47,7 +47,8 @@ LAST = [f"{method} /api/v1{path}" for method, path in (
 
 
 async def _world(client: httpx.AsyncClient) -> tuple[dict[str, str], dict[str, list[Any]]]:
-    """A signed-up caller coordinating Elm Street with a neighbour, offers, asks and an exchange: their ids by parameter."""
+    """A signed-up caller coordinating Elm Street, a neighbour, offers, an ask and an exchange: their ids by
+    parameter."""
     me = await make_resident("Fuzz")
     street = await make_street("Elm Street", ELM_STREET, coordinator=me)
     carol = await quick_resident("Carol")
