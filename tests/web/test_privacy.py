@@ -5,6 +5,11 @@ The walk signs in as a second resident and follows every link from every page it
 with every id in play, and looks for the first resident's coordinates (to 4 decimal places and
 beyond) and address in everything that comes back. Endpoints added later by other domains are
 walked too, as long as they are linked or in the schema.
+
+Then, as a resident of a faraway street, it asks every route with an id (in its path, or ?kind=…&id=…),
+pages and API, taken from the app's route table, about one of every thing on Elm Street: each answer is
+a 404 or 403 (or, for a write, the same refusal as for a thing that doesn't exist), never a 5xx, and
+shows none of it.
 """
 
 from __future__ import annotations
@@ -238,3 +243,149 @@ async def test_setting_a_home_never_logs_where_it_is(client, alice, caplog):
     forbidden = forbidden_for(53.645912, -1.785123) | forbidden_for(*ERIN_HOME, ERIN_ADDRESS, ERIN_POSTCODE)
     forbidden |= {"Nowhere Lane", "Acacia Avenue", "High Street", "hd1 5aa", "HD15AA"}
     assert not leaks(logged, forbidden)  # ...never where
+
+
+# ---------------------------------------------------------------- every route with an id, from another street
+
+# The words only Elm Street's own pages may show: titles, a name, a message, a note, a reason.
+ELM_WORDS = ("Alice", "Secret ladder", "Secret drill", "bring it round at six", "Thanks for the secret",
+             "It looked odd")
+
+# Routes whose path parameter is a key rather than an item, or names no item: not walked, and why.
+NOT_ABOUT_AN_ITEM = {
+    "/join/{code:str}": "an invite code is the key: whoever holds one may see its street and join it",
+    "/api/v1/invites/{code:str}/join": "the same, on the API",
+    "/unsubscribe/{token:str}": "a signed one-click token is the key",
+    "/demo/outbox/{item_id:str}": "the demo's own mail outbox, in demo mode only",
+    "/static/{file_path:path}": "the site's own files",
+    "/schema/{path:str}": "the API's description",
+}
+
+
+async def _elm_world(settings, alice, bob, carol, dave) -> dict[str, str]:
+    """One of every thing with an id, on Elm Street (alice lends and asks, bob borrows, carol coordinates);
+    dave lives and coordinates in Leeds, far from every one of them. The id for each path parameter."""
+    from datetime import timedelta
+
+    from support.cast import LEEDS, history_exchange, photo_bytes
+
+    from streetshare.coordinators import service as coordinators
+    from streetshare.exchanges import service as exchanges
+    from streetshare.moderation import service as moderation
+    from streetshare.offers import service as offers
+    from streetshare.photos.service import prepare
+    from streetshare.photos.storage import store_for
+    from streetshare.reputation import service as reputation
+
+    elm = await make_street("Elm Street", ELM_STREET, coordinator=carol)
+    for person in (alice, bob):
+        await place_resident(person, elm)
+    leeds = await make_street("Leeds Road", LEEDS, coordinator=dave)
+    offer = await db.fetchval(
+        "INSERT INTO offer (owner, street, kind, title, category, created_at, updated_at) "
+        "VALUES ($1, $2, 'lend', 'Secret ladder', 'tools', $3, $3) RETURNING id", alice.id, elm.id, clock.now())
+    ask = await db.fetchval(
+        "INSERT INTO ask (owner, street, title, category, help_kind, expires_at, created_at, updated_at) "
+        "VALUES ($1, $2, 'Secret drill', 'tools', 'borrow', $3, $4, $4) RETURNING id",
+        alice.id, elm.id, clock.now() + timedelta(days=14), clock.now())
+    photo = await offers.add_photo(offer, acting=alice.id, photo=await prepare(photo_bytes()), store=store_for(settings))
+    sha = await db.fetchval("SELECT sha256 FROM photo WHERE id = $1", photo)
+    live = (await exchanges.request_offer(offer, acting=bob.id, message="Can you bring it round at six?")).id
+    done = await history_exchange(provider=alice, recipient=bob, offer=offer, state="completed",
+                                  completed_at=clock.now())
+    thanks = await reputation.say_thanks(done, "Thanks for the secret ladder", acting=bob.id)
+    match = await db.fetchval(
+        "INSERT INTO match (ask, offer, score, reasons, created_at, updated_at) VALUES ($1, $2, 1, '[]', $3, $3) "
+        "RETURNING id", ask, offer, clock.now())
+    report = await moderation.report(acting=bob.id, target_kind="ask", target_id=ask, reason="It looked odd")
+    invite = await coordinators.create_invite(elm.id, acting=carol.id)
+    return {"street_id": str(elm.id), "resident_id": str(alice.id), "offer_id": str(offer), "ask_id": str(ask),
+            "exchange_id": str(live), "photo_id": str(photo), "name": f"{sha}-display.jpg", "match_id": str(match),
+            "report_id": str(report), "invite_id": str(invite.id), "thanks_id": str(thanks),
+            "dave_street_id": str(leeds.id)}
+
+
+# What a ?kind=…&id=… names (the report form, a coordinator's hide form): the id for each kind.
+KIND_IDS = {"offer": "offer_id", "ask": "ask_id", "exchange": "exchange_id", "resident": "resident_id",
+            "thanks": "thanks_id"}
+
+
+def _routes_with_ids(app) -> list[tuple[str, str]]:
+    """(method, path template) of every route of the app with an id in its path or its query (?kind=…&id=…,
+    one template per kind), from the app's route table."""
+    found = []
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            for method in sorted(set(handler.http_methods) - {"OPTIONS", "HEAD"}):
+                if "id" in handler.parsed_fn_signature.parameters:
+                    found.extend((method, f"{route.path}?kind={kind}&id={{{key}:int}}")
+                                 for kind, key in KIND_IDS.items())
+                elif route.path_parameters:
+                    found.append((method, route.path))
+    return sorted(set(found))
+
+
+def _fill(template: str, ids: dict[str, str]) -> str:
+    return re.sub(r"{([^}:]+):[a-z]+}", lambda m: ids[m.group(1)], template)
+
+
+async def test_no_route_with_an_id_shows_another_streets_item_to_a_resident_of_another_street(
+        client, settings, alice, bob, carol, dave):
+    from datetime import timedelta
+
+    from streetshare.app import create_app
+
+    ids = await _elm_world(settings, alice, bob, carol, dave)
+    nothing = {name: ("2147483647" if name != "name" else "0-display.jpg") for name in ids}
+    # Dave coordinates Leeds Road: his own street's pages, asked about Elm Street's things, show nothing either.
+    own_street = {"street_id": ids.pop("dave_street_id")}
+    del nothing["dave_street_id"]
+    routes = _routes_with_ids(create_app(settings, manage_pool=False))
+    walked = [(m, t) for m, t in routes if t not in NOT_ABOUT_AN_ITEM]
+    assert {t for _, t in routes} >= set(NOT_ABOUT_AN_ITEM) - {"/demo/outbox/{item_id:str}"}
+    assert len(walked) >= 100 and any(t.startswith("/api/") for _, t in walked)
+    unknown = {re.findall(r"{([^}:]+):", t)[0] for _, t in walked} - set(ids)
+    assert not unknown, f"a new kind of id: add one to _elm_world: {unknown}"
+
+    headers = await api_token(client, dave)
+    await sign_in(client, dave)
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', (await client.get("/account")).text).group(1)
+
+    # One body that every form and JSON operation can read (unknown fields are ignored), so that a refusal
+    # comes from who is asking, not from an empty body.
+    later = (clock.now() + timedelta(days=7)).date().isoformat()
+    fields = {"text": "Hello", "message": "Hello", "note": "Fine", "reason": "Looks wrong", "until": later,
+              "due_back": later, "resident_id": ids["resident_id"], "title": "Mine now", "address": "1 Leeds Road"}
+
+    async def ask_as_dave(method: str, path: str):
+        if path.startswith("/api/"):
+            body = {**fields, "resident_id": int(ids["resident_id"])} if method in {"POST", "PUT", "PATCH"} else None
+            return await client.request(method, path, headers=headers, json=body)
+        if method == "GET":
+            return await client.get(path)
+        return await client.request(method, path, data={**fields, "_csrf_token": token})
+
+    shown, wrong = [], []
+    for method, template in walked:
+        variants = [(ids, nothing, "")]
+        if "{street_id:int}" in template and template.count(":int}") > 1:
+            variants.append(({**ids, **own_street}, {**nothing, **own_street}, " on his own street"))
+        for given, missing_ids, where in variants:
+            response = await ask_as_dave(method, _fill(template, given))
+            missing = await ask_as_dave(method, _fill(template, missing_ids))
+            if response.status_code >= 500 or response.status_code not in {403, 404, missing.status_code}:
+                wrong.append(f"{method} {template}{where}: {response.status_code} (an item that doesn't exist: "
+                             f"{missing.status_code})")
+            if method == "GET" and response.status_code not in {403, 404}:
+                wrong.append(f"{method} {template}{where}: {response.status_code}, not 404")
+            if words := [w for w in ELM_WORDS if w in response.text]:
+                shown.append(f"{method} {template}{where} shows {words}")
+    assert not wrong, "\n".join(wrong)
+    assert not shown, "\n".join(shown)
+
+    # The walk is not vacuous: Bob, on Elm Street, sees Alice's offer, photo and their exchange.
+    client.cookies.clear()
+    await sign_in(client, bob)
+    for template in ("/offers/{offer_id:int}", "/exchanges/{exchange_id:int}", "/media/photos/{photo_id:int}/{name:str}",
+                     "/report?kind=offer&id={offer_id:int}"):
+        assert (await client.get(_fill(template, ids))).status_code == 200, template
