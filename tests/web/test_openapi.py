@@ -140,3 +140,17 @@ async def test_the_description_names_contract_operations_the_app_does_not_serve_
     description = schema["info"]["description"]
     assert "`PATCH /me`" in description or "patch" in schema["paths"][f"{API}/me"]
     assert "`GET /feed`" not in description and "`POST /offers`" not in description
+
+
+async def test_documented_number_ranges_are_what_the_api_refuses(client, schema, alice):
+    await place_resident(alice, await make_street())
+    headers = await api_token(client, alice)
+    [days] = [s for s in schema["components"]["schemas"]["OfferIn"]["properties"]["loan_days"]["oneOf"]
+              if s["type"] == "integer"]
+    body = {"kind": "lend", "title": "Ladder", "category": "tools"}
+    for fits in (days["minimum"], days["maximum"]):
+        response = await client.post(f"{API}/offers", json={**body, "loan_days": fits}, headers=headers)
+        assert response.status_code == 201, response.text
+    for refused in (days["minimum"] - 1, days["maximum"] + 1):
+        response = await client.post(f"{API}/offers", json={**body, "loan_days": refused}, headers=headers)
+        assert [e["field"] for e in response.json()["errors"]] == ["loan_days"]

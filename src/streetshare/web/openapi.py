@@ -177,7 +177,7 @@ CONTRACT = [
     "POST /notices/{id}/going", "POST /notices/{id}/updates", "POST /notices/{id}/send-to-council",
 ]
 
-CURSOR = ("An opaque cursor: the `next` of the previous page (URL-safe base64, at most {n} characters). "
+CURSOR = ("An opaque cursor: the `next` of the previous page (URL-safe base64{longest}). "
           "Leave it out for the first page; `next` is null on the last page.")
 CURSORS = {  # operation -> (what a cursor not made by the app gets, the longest accepted)
     "GET /feed": ("422 on `cursor`", 80),
@@ -291,26 +291,18 @@ def document(generated: dict[str, Any], app: Litestar) -> dict[str, Any]:
             seen.add(key)
             _describe_errors(operation, key, requires_token=(method.upper(), path) in guarded)
             if key in DIFFERS:
-                operation["description"] = (operation.get("description", "") + "\n\n" if operation.get(
-                    "description") else "") + "Differs from the contract: " + DIFFERS[key]
+                operation["description"] = _paragraphs(operation.get("description"),
+                                                       "Differs from the contract: " + DIFFERS[key])
             for param in operation.get("parameters", []):
                 if param.get("in") == "query":
-                    if param["name"] == "cursor" and key in CURSORS:
-                        stranger, longest = CURSORS[key]
-                        param["description"] = (CURSOR.format(n=longest or "a few hundred")
-                                                + f" A cursor the app did not make gets {stranger}.")
-                        if longest:
-                            _constrain(param["schema"], maxLength=longest)
-                    if (key, param["name"]) in QUERY_ENUMS:
-                        _constrain(param["schema"], enum=list(QUERY_ENUMS[key, param["name"]]))
-                        enumerated.add((key, param["name"]))
+                    _describe_query_parameter(param, key)
+                    enumerated.add((key, param["name"]))
     served = {_unnamed(key) for key in seen}
     if not_served := [op for op in CONTRACT if _unnamed(op) not in served]:
         info = schema.setdefault("info", {})
-        info["description"] = (info.get("description", "") + "\n\n" if info.get("description") else "") + (
-            "Not served yet, though the written contract (api.md) names them: "
-            + ", ".join(f"`{op}`" for op in not_served) + ".")
-    if missing := set(QUERY_ENUMS) - enumerated:
+        info["description"] = _paragraphs(info.get("description"), "Not served yet, though the written contract "
+                                          "(api.md) names them: " + ", ".join(f"`{op}`" for op in not_served) + ".")
+    if missing := set(QUERY_ENUMS) - enumerated:  # a renamed parameter must not lose its enum quietly
         raise LookupError(f"query parameters named in web/openapi.py but not in the API: {sorted(missing)}")
     if missing := {k for k in {*RAISES, *DIFFERS, *CURSORS} if k not in seen}:
         raise LookupError(f"operations named in web/openapi.py but not in the API: {sorted(missing)}")
@@ -330,6 +322,22 @@ def document(generated: dict[str, Any], app: Litestar) -> dict[str, Any]:
         _property(components, name, "next")["description"] = (
             "The cursor for the next page (pass it as `cursor`); null on the last page.")
     return schema
+
+
+def _describe_query_parameter(param: dict[str, Any], key: str) -> None:
+    name = param["name"]
+    if name == "cursor" and key in CURSORS:
+        stranger, longest = CURSORS[key]
+        within = f", at most {longest} characters" if longest else ""
+        param["description"] = CURSOR.format(longest=within) + f" A cursor the app did not make gets {stranger}."
+        if longest:
+            _constrain(param["schema"], maxLength=longest)
+    if (key, name) in QUERY_ENUMS:
+        _constrain(param["schema"], enum=list(QUERY_ENUMS[key, name]))
+
+
+def _paragraphs(*texts: str | None) -> str:
+    return "\n\n".join(text for text in texts if text)
 
 
 def _unnamed(operation: str) -> str:
