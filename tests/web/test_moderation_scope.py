@@ -75,7 +75,8 @@ async def test_report_page_of_someone_elses_exchange_on_my_street_is_404(setting
 
 
 async def test_report_page_of_a_hidden_offer_is_404_for_neighbours(as_bob, world):
-    await db.execute("UPDATE offer SET hidden_at = $2, hidden_reason = 'rude' WHERE id = $1", world["offer"], clock.now())
+    await db.execute("UPDATE offer SET hidden_at = $2, hidden_reason = 'rude' WHERE id = $1",
+                     world["offer"], clock.now())
 
     response = await as_bob.get(f"/report?kind=offer&id={world['offer']}")
 

@@ -288,7 +288,8 @@ async def _elm_world(settings, alice, bob, carol, dave) -> dict[str, str]:
         "INSERT INTO ask (owner, street, title, category, help_kind, expires_at, created_at, updated_at) "
         "VALUES ($1, $2, 'Secret drill', 'tools', 'borrow', $3, $4, $4) RETURNING id",
         alice.id, elm.id, clock.now() + timedelta(days=14), clock.now())
-    photo = await offers.add_photo(offer, acting=alice.id, photo=await prepare(photo_bytes()), store=store_for(settings))
+    photo = await offers.add_photo(offer, acting=alice.id, photo=await prepare(photo_bytes()),
+                                   store=store_for(settings))
     sha = await db.fetchval("SELECT sha256 FROM photo WHERE id = $1", photo)
     live = (await exchanges.request_offer(offer, acting=bob.id, message="Can you bring it round at six?")).id
     done = await history_exchange(provider=alice, recipient=bob, offer=offer, state="completed",
@@ -386,6 +387,7 @@ async def test_no_route_with_an_id_shows_another_streets_item_to_a_resident_of_a
     # The walk is not vacuous: Bob, on Elm Street, sees Alice's offer, photo and their exchange.
     client.cookies.clear()
     await sign_in(client, bob)
-    for template in ("/offers/{offer_id:int}", "/exchanges/{exchange_id:int}", "/media/photos/{photo_id:int}/{name:str}",
+    for template in ("/offers/{offer_id:int}", "/exchanges/{exchange_id:int}",
+                     "/media/photos/{photo_id:int}/{name:str}",
                      "/report?kind=offer&id={offer_id:int}"):
         assert (await client.get(_fill(template, ids))).status_code == 200, template

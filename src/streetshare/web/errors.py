@@ -1,4 +1,9 @@
-"""Domain errors and HTTP errors mapped to pages (web) and JSON (API), in one place."""
+"""Domain errors and HTTP errors mapped to pages (web) and JSON (API), in one place.
+
+Also what the request did not cause: the database out of reach is a 503 with Retry-After. And what it
+did: an id that cannot exist is a 404 before any handler (IdsInRangeMiddleware), a value the database
+cannot take or a body too deeply nested is a 400. Error pages know who is signed in (identify_for_error_page).
+"""
 
 from __future__ import annotations
 
@@ -177,9 +182,13 @@ def query_argument_handler(request: Request, exc: asyncpg.exceptions.DataError) 
     return json_error(400, message) if is_api(request.url.path) else _page(request, 400, message)
 
 
+_CLOSED = ("connection is closed", "pool is closing", "pool is closed")
+
+
 def closed_connection_handler(request: Request, exc: asyncpg.InterfaceError) -> Response:
-    """asyncpg's "connection is closed": the database went away under us. Any other misuse is our bug."""
-    if "connection is closed" in str(exc):
+    """asyncpg's "connection is closed" (the database went away under us) or "pool is closing" (a request
+    caught by the server's shutdown): try again shortly. Any other misuse of asyncpg is our bug."""
+    if str(exc).startswith(_CLOSED):
         return database_unavailable_handler(request, exc)
     return server_error_handler(request, exc)
 
