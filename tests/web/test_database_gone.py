@@ -1,8 +1,9 @@
 """When PostgreSQL goes away, pages answer 503 with Retry-After (a kind page; JSON on the API), /readyz
 says not ready, and everything comes back when the database does.
 
-The app's pool reaches the real test database through a small TCP relay; "PostgreSQL goes away" is the
-relay cutting every connection and refusing new ones, as a stopped server or a dead network does.
+The app's pool reaches the real test database through a small relay, over TCP (a server elsewhere) or
+a Unix socket (the embedded PostgreSQL of the demo); "PostgreSQL goes away" is the relay cutting every
+connection and refusing new ones (over TCP) or its socket file vanishing (as a stopped PostgreSQL's does).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import pytest
@@ -24,14 +26,15 @@ API = ["/api/v1/me", "/api/v1/feed", "/api/v1/exchanges", "/api/v1/offers/1"]
 
 
 class Relay:
-    """A TCP relay to the real PostgreSQL that can be cut (every connection dropped, new ones refused)."""
+    """A relay to the real PostgreSQL that can be cut (every connection dropped, new ones refused)."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, socket_dir: Path | None = None) -> None:
         parts = urlsplit(database_url)
         host = parse_qs(parts.query).get("host", [parts.hostname or "localhost"])[0]
         self.unix = f"{host}/.s.PGSQL.{parts.port or 5432}" if host.startswith("/") else None
         self.target = (host, parts.port or 5432)
         self.url = parts
+        self.socket_dir = socket_dir  # listen on a Unix socket there, rather than on a TCP port
         self.port = 0
         self.server: asyncio.AbstractServer | None = None
         self.writers: set[asyncio.StreamWriter] = set()
@@ -40,9 +43,15 @@ class Relay:
     def dsn(self) -> str:
         user = self.url.username or ""
         password = f":{self.url.password}" if self.url.password else ""
+        if self.socket_dir:
+            return urlunsplit(("postgresql", f"{user}{password}@", self.url.path,
+                               f"host={self.socket_dir}&port=5999", ""))
         return urlunsplit(("postgresql", f"{user}{password}@127.0.0.1:{self.port}", self.url.path, "", ""))
 
     async def start(self) -> None:
+        if self.socket_dir:
+            self.server = await asyncio.start_unix_server(self._serve, self.socket_dir / ".s.PGSQL.5999")
+            return
         self.server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
         self.port = self.server.sockets[0].getsockname()[1]
 
@@ -54,6 +63,8 @@ class Relay:
             writer.transport.abort()
         await self.server.wait_closed()
         self.server = None
+        if self.socket_dir:  # a PostgreSQL that stops takes its socket file with it
+            (self.socket_dir / ".s.PGSQL.5999").unlink(missing_ok=True)
 
     async def _serve(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         if self.unix:
@@ -75,10 +86,10 @@ class Relay:
             writer.transport.abort()
 
 
-@pytest.fixture
-async def relay(database_url):
+@pytest.fixture(params=["tcp", "unix socket"])
+async def relay(request, database_url, tmp_path):
     """The app's pool (the module-level one every query uses) goes through the relay for this test."""
-    relay = Relay(database_url)
+    relay = Relay(database_url, tmp_path if request.param == "unix socket" else None)
     await relay.start()
     saved_pool, saved_config = DB.pool, DB.config
     DB.pool, DB.config = None, {"dsn": relay.dsn}

@@ -171,6 +171,23 @@ def database_unavailable_handler(request: Request, exc: Exception) -> Response:
     return _page(request, 503, headers=headers)
 
 
+def os_error_handler(request: Request, exc: OSError) -> Response:
+    """An OSError raised inside the database driver is the database out of reach (a stopped embedded
+    PostgreSQL takes its Unix socket with it: FileNotFoundError). Any other is ours to look into."""
+    if _raised_in_asyncpg(exc):
+        return database_unavailable_handler(request, exc)
+    return server_error_handler(request, exc)
+
+
+def _raised_in_asyncpg(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__", "").startswith("asyncpg."):
+            return True
+        tb = tb.tb_next
+    return False
+
+
 def query_argument_handler(request: Request, exc: asyncpg.exceptions.DataError) -> Response:
     """A value asyncpg cannot even send (a number beyond its column's integer, from a query string or a JSON
     body) is the request's fault: a 400. Path ids never get here (IdsInRangeMiddleware)."""
@@ -210,7 +227,8 @@ def server_error_handler(request: Request, exc: Exception) -> Response:
 
 
 # The ways "the database is out of reach" shows: a refused or reset connection, a timeout, PostgreSQL
-# shutting down or starting up (57P01-57P03), a connection lost mid-query (08xxx), too many clients.
+# shutting down or starting up (57P01-57P03), a connection lost mid-query (08xxx), too many clients;
+# and any other OSError from inside asyncpg (os_error_handler).
 DATABASE_UNAVAILABLE = (
     ConnectionError,
     TimeoutError,
@@ -229,6 +247,7 @@ def exception_handlers() -> dict:
         asyncpg.exceptions.DataError: query_argument_handler,
         asyncpg.InterfaceError: closed_connection_handler,
         **{cls: database_unavailable_handler for cls in DATABASE_UNAVAILABLE},
+        OSError: os_error_handler,
         RecursionError: recursion_handler,
         Exception: server_error_handler,
     }
