@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from streetshare.exchanges.states import State
@@ -154,3 +156,10 @@ async def test_documented_number_ranges_are_what_the_api_refuses(client, schema,
     for refused in (days["minimum"] - 1, days["maximum"] + 1):
         response = await client.post(f"{API}/offers", json={**body, "loan_days": refused}, headers=headers)
         assert [e["field"] for e in response.json()["errors"]] == ["loan_days"]
+
+
+async def test_every_operation_that_lists_401_answers_401_without_a_token_and_no_other_does(client, schema):
+    for method, path, op in _operations(schema):
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        response = await client.request(method, url, json={} if "requestBody" in op else None)
+        assert (response.status_code == 401) == ("401" in op["responses"]), (method, path, response.status_code)
