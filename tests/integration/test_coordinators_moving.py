@@ -99,7 +99,8 @@ async def test_coordinator_who_starts_a_street_coordinates_only_the_new_one(caro
     assert not await coordinates(carol, elm)
 
 
-async def test_two_coordinators_moving_away_at_once_leave_one_behind(carol, alice, elm):
+async def test_two_coordinators_moving_away_at_once_leave_one_behind(carol, alice, bob, elm):
+    await place_resident(bob, elm)  # a neighbour stays (a street nobody is left on is archived instead)
     oak = await make_street("Oak Road", OAK_ROAD)
 
     results = await asyncio.gather(

@@ -57,8 +57,20 @@ async def test_closing_with_a_loan_out_shows_what_to_finish_first(client, alice,
     assert "“Ladder” is still lent or borrowed" in response.text
 
 
-async def test_only_coordinator_is_told_before_closing(client, carol):
+async def test_only_member_and_coordinator_closes_and_is_told_the_street_is_archived(client, carol):
     elm = await make_street("Elm Street", ELM_STREET, coordinator=carol)
+    await sign_in(client, carol)
+    page = " ".join((await client.get("/account/close")).text.split())
+    assert "Nobody else lives on Elm Street on Streetshare, so closing your account archives it" in page
+    assert "only coordinator" not in page
+    response = await post_form(client, "/account/close", {"password": carol.password}, form_page="/account/close")
+    assert response.status_code == 303 and response.headers["location"] == "/account/closed"
+    assert await db.fetchval("SELECT archived_at IS NOT NULL FROM street WHERE id = $1", elm.id)
+
+
+async def test_only_coordinator_of_a_street_others_live_on_is_told_before_closing(client, carol, bob):
+    elm = await make_street("Elm Street", ELM_STREET, coordinator=carol)
+    await place_resident(bob, elm)
     await sign_in(client, carol)
     page = " ".join((await client.get("/account/close")).text.split())
     assert "You're the only coordinator of Elm Street" in page and f'href="/streets/{elm.id}/members"' in page

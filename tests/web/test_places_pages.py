@@ -452,8 +452,9 @@ async def test_coordinator_is_told_on_the_move_page_that_moving_steps_them_down(
     assert not await queries.is_coordinator(carol.id, elm.id)
 
 
-async def test_only_coordinator_moving_away_gets_the_move_page_back_with_a_way_forward(client, carol):
+async def test_only_coordinator_moving_away_gets_the_move_page_back_with_a_way_forward(client, carol, bob):
     elm = await make_street("Elm Street", ELM_STREET, coordinator=carol)
+    await place_resident(bob, elm)  # a neighbour who stays (a street nobody is left on is archived instead)
     oak = await make_street("Oak Road", OAK_ROAD)
     await sign_in(client, carol)
     page = " ".join((await client.get(f"/streets/{oak.id}/move")).text.split())
@@ -465,8 +466,9 @@ async def test_only_coordinator_moving_away_gets_the_move_page_back_with_a_way_f
     assert (await queries.home_street(carol.id)).id == elm.id
 
 
-async def test_only_coordinator_joining_by_invite_is_told_why_not(client, carol):
+async def test_only_coordinator_joining_by_invite_is_told_why_not(client, carol, bob):
     elm = await make_street("Elm Street", ELM_STREET, coordinator=carol)
+    await place_resident(bob, elm)  # a neighbour who stays (a street nobody is left on is archived instead)
     oak = await make_street("Oak Road", LEEDS)
     code = await _invite(oak, code="oak-invite")
     await sign_in(client, carol)
@@ -477,8 +479,9 @@ async def test_only_coordinator_joining_by_invite_is_told_why_not(client, carol)
     assert (await queries.home_street(carol.id)).id == elm.id
 
 
-async def test_only_coordinator_starting_a_street_gets_the_form_back(client, carol):
-    await make_street("Elm Street", ELM_STREET, coordinator=carol)
+async def test_only_coordinator_starting_a_street_gets_the_form_back(client, carol, bob):
+    elm = await make_street("Elm Street", ELM_STREET, coordinator=carol)
+    await place_resident(bob, elm)  # a neighbour who stays (a street nobody is left on is archived instead)
     await sign_in(client, carol)
     response = await post_form(client, "/streets/new", {"name": "Birch Close", "radius_m": "800", "centre": "home"},
                                form_page="/streets/new")

@@ -216,7 +216,8 @@ THEN_CLOSE = "then you can close your account."
 async def close_account(*, acting: int, password: str, client: throttle.Client = throttle.UNKNOWN_CLIENT) -> None:
     """The resident closes their account, confirming with their password. In one transaction:
     - refused (Conflict) while something is lent or borrowed (handed over, or back but not yet
-      confirmed), and while they are the only coordinator of a street; nothing is written then;
+      confirmed), and while they are the only coordinator of a street others live on; nothing is
+      written then. A street nobody else lives on is archived (places.archive_streets_left_empty);
     - their name becomes "Former neighbour", their email, password, home and street are erased and
       the account can no longer sign in, so what other people keep shows nobody;
     - their requests and accepted exchanges not yet handed over are cancelled (the other side is
@@ -245,6 +246,7 @@ async def close_account(*, acting: int, password: str, client: throttle.Client =
         out = await exchange_queries.item_still_out(acting)
         if out is not None:
             raise Conflict(STILL_OUT.format(title=out))
+        await places.archive_streets_left_empty(acting)  # their street, if nobody else lives there
         await coordinators.step_down_when_leaving(acting, then=THEN_CLOSE)
         # Anonymous first, so that what the other side is told below names nobody.
         await db.execute(

@@ -80,7 +80,8 @@ class RoleLeft:
 
     street_id: int
     name: str
-    only: bool  # they are its only coordinator: they cannot move until they appoint someone
+    only: bool  # they are its only coordinator and others live there: they cannot move until they appoint someone
+    alone: bool = False  # nobody else lives there: leaving archives the street
 
 
 async def roles_left_when_leaving(resident_id: int, to_street: int | None = None) -> list[RoleLeft]:
@@ -89,13 +90,15 @@ async def roles_left_when_leaving(resident_id: int, to_street: int | None = None
     (service.step_down_when_leaving does the stepping down)."""
     rows = await db.fetch(
         """
-        SELECT s.id, s.name, (SELECT count(*) FROM street_coordinator o WHERE o.street = s.id) AS coordinators
+        SELECT s.id, s.name, (SELECT count(*) FROM street_coordinator o WHERE o.street = s.id) AS coordinators,
+               NOT EXISTS (SELECT 1 FROM resident r WHERE r.street = s.id AND r.is_active AND r.id <> $1) AS alone
         FROM street_coordinator c JOIN street s ON s.id = c.street
         WHERE c.resident = $1 AND c.street IS DISTINCT FROM $2 ORDER BY s.name, s.id
         """,
         resident_id, to_street,
     )
-    return [RoleLeft(r["id"], r["name"], not rules.may_step_down(r["coordinators"])) for r in rows]
+    return [RoleLeft(r["id"], r["name"], not rules.may_step_down(r["coordinators"]) and not r["alone"], r["alone"])
+            for r in rows]
 
 
 # ---------------------------------------------------------------- the dashboard

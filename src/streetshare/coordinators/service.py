@@ -152,9 +152,10 @@ async def step_down_when_leaving(resident_id: int, *, to_street: int | None = No
         """SELECT c.street, s.name FROM street_coordinator c JOIN street s ON s.id = c.street
            WHERE c.resident = $1 AND c.street IS DISTINCT FROM $2 ORDER BY c.street""", resident_id, to_street)
     for row in rows:
-        await db.fetchval("SELECT id FROM street WHERE id = $1 FOR UPDATE", row["street"])
+        # A street its last member just left is archived (places.service.archive_streets_left_empty): it needs no coordinator.
+        archived = await db.fetchval("SELECT archived_at IS NOT NULL FROM street WHERE id = $1 FOR UPDATE", row["street"])
         count = await db.fetchval("SELECT count(*) FROM street_coordinator WHERE street = $1", row["street"])
-        if not rules.may_step_down(count):
+        if not rules.may_step_down(count) and not archived:
             raise OnlyCoordinator(LAST_COORDINATOR_LEAVING.format(street=row["name"], then=then))
         await db.execute("DELETE FROM street_coordinator WHERE street = $1 AND resident = $2", row["street"], resident_id)
         await log_action(row["street"], resident_id, "step_down", "resident", resident_id,

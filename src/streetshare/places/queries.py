@@ -105,6 +105,7 @@ FROM (
     SELECT s.id, s.name, s.radius_m,
            earth_distance(ll_to_earth(s.centre_lat, s.centre_lng), ll_to_earth($1, $2)) AS distance
     FROM street s
+    WHERE s.archived_at IS NULL
     ORDER BY ll_to_earth(s.centre_lat, s.centre_lng) <-> ll_to_earth($1, $2)
     LIMIT $3
 ) near
@@ -311,7 +312,7 @@ async def same_name_nearby(name: str, lat: float, lng: float, within_m: float = 
         SELECT s.id FROM street s
         WHERE earth_box(ll_to_earth($2, $3), $4) @> ll_to_earth(s.centre_lat, s.centre_lng)
           AND earth_distance(ll_to_earth($2, $3), ll_to_earth(s.centre_lat, s.centre_lng)) <= $4
-          AND lower(s.name) = lower($1)
+          AND lower(s.name) = lower($1) AND s.archived_at IS NULL
         ORDER BY s.id LIMIT 1
         """,
         name,

@@ -165,7 +165,7 @@ async def join_street(*, acting: int, street_id: int, items: str = rules.BRING) 
     """
     if message := rules.move_choice_error(items):
         raise Invalid({"items": message})
-    if await queries.street_name(street_id) is None:
+    if await queries.street_name(street_id) is None or await _archived(street_id):
         raise NotFound()
     if await db.fetchval("SELECT street FROM resident WHERE id = $1", acting) == street_id:
         return False
@@ -227,8 +227,12 @@ async def _move(resident_id: int, street_id: int, items: str) -> bool:
     current = await db.fetchval("SELECT street FROM resident WHERE id = $1 FOR UPDATE", resident_id)
     if current == street_id:
         return False
+    # Shared with archiving (which takes it FOR UPDATE): nobody moves in while the street is archived.
+    if await db.fetchval("SELECT archived_at FROM street WHERE id = $1 FOR SHARE", street_id) is not None:
+        raise NotFound()
     from streetshare.coordinators import service as coordinators
 
+    await archive_streets_left_empty(resident_id, staying_on=street_id)
     await coordinators.step_down_when_leaving(resident_id, to_street=street_id)
     now = clock.now()
     await db.execute(
@@ -245,6 +249,50 @@ async def _move(resident_id: int, street_id: int, items: str) -> bool:
         await offers.withdraw_open_offers(resident_id, except_street=street_id)
         await asks.withdraw_open_asks(resident_id, except_street=street_id)
     return True
+
+
+# ---------------------------------------------------------------- archiving a street nobody lives on
+
+async def _archived(street_id: int) -> bool:
+    return bool(await db.fetchval("SELECT archived_at IS NOT NULL FROM street WHERE id = $1", street_id))
+
+
+async def archive_streets_left_empty(resident_id: int, *, staying_on: int | None = None) -> list[int]:
+    """Inside the transaction that moves a resident away (to `staying_on`) or closes their account:
+    archive the streets they live on or coordinate where no other active resident lives, and switch
+    off their invite links. Returns the archived streets' ids.
+
+    An archived street keeps its history (offers, asks and exchanges point at it) and needs no
+    coordinator (coordinators.service.step_down_when_leaving then lets its last one go); it is no
+    longer listed nearby or joinable, and its name is free again. Each street row is locked
+    (FOR UPDATE, in id order, as step_down_when_leaving does) before its members are counted, and
+    moving in takes the same row FOR SHARE: a neighbour joining at that moment either counts as a
+    member here, or finds the street archived.
+    """
+    rows = await db.fetch(
+        """
+        SELECT s.id FROM street s
+        WHERE s.archived_at IS NULL AND s.id IS DISTINCT FROM $2
+          AND (s.id = (SELECT street FROM resident WHERE id = $1)
+               OR s.id IN (SELECT street FROM street_coordinator WHERE resident = $1))
+        ORDER BY s.id
+        """,
+        resident_id, staying_on,
+    )
+    archived: list[int] = []
+    now = clock.now()
+    for row in rows:
+        await db.fetchval("SELECT id FROM street WHERE id = $1 FOR UPDATE", row["id"])
+        others = await db.fetchval(
+            "SELECT 1 FROM resident WHERE street = $1 AND is_active AND id <> $2 LIMIT 1", row["id"], resident_id
+        )
+        if others:
+            continue
+        await db.execute("UPDATE street SET archived_at = $2 WHERE id = $1", row["id"], now)
+        await db.execute("UPDATE street_invite SET revoked_at = $2 WHERE street = $1 AND revoked_at IS NULL", row["id"], now)
+        archived.append(row["id"])
+        log.info("street archived: its last member left", extra={"street_id": row["id"]})
+    return archived
 
 
 # ---------------------------------------------------------------- blocking

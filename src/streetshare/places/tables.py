@@ -17,6 +17,9 @@ class Street(Table, tablename="street"):
     radius_m = Integer(default=800)
     created_by = ForeignKey(references=Resident, on_delete=OnDelete.set_null, null=True)
     created_at = Timestamptz()
+    # Set when its last member left (places.service.archive_streets_left_empty): kept for its history,
+    # no longer listed nearby or joinable.
+    archived_at = Timestamptz(null=True, default=None)
 
 
 class StreetNeighbour(Table, tablename="street_neighbour"):
