@@ -28,12 +28,17 @@ def is_api(path: str) -> bool:
 _NO_SESSION = re.compile(r"^/static/|^/healthz$|^/readyz$|^/media/")
 
 
+def needs_no_session(path: str) -> bool:
+    """Paths that never need to know who is asking, not even for an error page: files, media, health."""
+    return bool(_NO_SESSION.match(path))
+
+
 class AuthMiddleware(ASGIMiddleware):
-    # Paths that never need to know who is asking (by path, not by route: static files and media
-    # are served under dynamic paths, which Litestar 3's exclude_path_pattern would not skip).
+    # By path, not by route: static files and media are served under dynamic paths, which Litestar 3's
+    # exclude_path_pattern would not skip.
     @staticmethod
     def should_bypass_for_scope(scope: Scope) -> bool:
-        return bool(_NO_SESSION.match(scope.get("path", "")))
+        return needs_no_session(scope.get("path", ""))
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         scope["user"] = await identify(scope)

@@ -22,7 +22,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from streetshare.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, TooManyAttempts
-from streetshare.web.auth import identify, is_api
+from streetshare.web.auth import identify, is_api, needs_no_session
 from streetshare.web.forms import safe_next
 
 log = logging.getLogger(__name__)
@@ -257,7 +257,8 @@ async def identify_for_error_page(exc: Exception, scope: Scope) -> None:
     """An after_exception hook: the router's own 404 and 405 (an unknown path, a wrong method) are raised
     before any route middleware ran, so nobody was identified; identify the resident here, so that the
     error page shows their header, as every other page does. Never raises: an error page must render."""
-    if "user" in scope or scope.get("type") != "http" or is_api(scope.get("path", "")):
+    path = scope.get("path", "")
+    if "user" in scope or scope.get("type") != "http" or is_api(path) or needs_no_session(path):
         return
     try:
         scope["user"] = await identify(scope)
