@@ -182,6 +182,9 @@ class PooledConnection(asyncpg.Connection):
 async def open_pool(min_size: int = 1, max_size: int = 10) -> None:
     if DB.pool is None:
         await DB.start_connection_pool(min_size=min_size, max_size=max_size, connection_class=PooledConnection)
+        from streetshare import fair_pool
+
+        fair_pool.install(DB.pool)  # connections in the order they were asked for (fair_pool.py)
 
 
 async def close_pool() -> None:
