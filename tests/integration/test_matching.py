@@ -32,13 +32,14 @@ async def offer(owner, street, title, *, kind="lend", category="tools", descript
 
 
 async def ask(owner, street, title, *, help_kind="borrow", category="tools", description="", status="open",
-              neighbours_may_see=True, hidden=False, expires_in=timedelta(days=30)) -> int:
+              neighbours_may_see=True, hidden=False, expires_in=timedelta(days=30), stated=True) -> int:
+    """An ask whose kind the asker said (`stated`), or left out (then help_kind is the app's guess)."""
     return await db.fetchval(
-        "INSERT INTO ask (owner, street, title, description, category, help_kind, expires_at, status, "
-        "neighbours_may_see, hidden_at, created_at, updated_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+        "INSERT INTO ask (owner, street, title, description, category, help_kind, help_kind_stated, expires_at, "
+        "status, neighbours_may_see, hidden_at, created_at, updated_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $12, $7, $8, $9, $10, $11, $11) RETURNING id",
         owner.id, street.id, title, description, category, help_kind, clock.now() + expires_in, status,
-        neighbours_may_see, clock.now() if hidden else None, clock.now(),
+        neighbours_may_see, clock.now() if hidden else None, clock.now(), stated,
     )
 
 
@@ -83,8 +84,10 @@ async def test_hedge_ask_sees_the_neighbours_trimmer_and_garden_help_ranked_with
     assert [m.score for m in found] == sorted((m.score for m in found), reverse=True)
     by_offer = {m.offer_id: m for m in found}
     assert by_offer[trimmer].reasons == ["both mention hedge", "cut back ≈ trimmer", "Garden",
-                                         "to borrow and do it yourself", "about 100 m away"]
-    assert by_offer[garden].reasons == ["cut back ≈ prune", "Garden", "about 200 m away"]
+                                         "to borrow and do it yourself", "on the same street", "about 100 m away",
+                                         "offered today"]
+    assert by_offer[garden].reasons == ["cut back ≈ prune", "Garden", "the kind of help asked for",
+                                        "on the same street", "about 200 m away", "offered today"]
 
 
 async def test_garden_help_with_no_description_still_suits_a_garden_job(alice, carol):
@@ -106,19 +109,21 @@ async def test_an_ask_to_borrow_is_met_by_lend_and_give_offers_not_skills(alice,
     assert set(await offers_for(ladder)) == {lend, give}
 
 
-async def test_an_ask_to_receive_is_never_met_by_a_loan(alice, bob):
+async def test_an_ask_to_receive_ranks_a_giveaway_above_a_loan(alice, bob):
     street = await elm(alice, bob)
-    await offer(bob, street, "Cot", kind="lend", category="children")
     give = await offer(bob, street, "Cot, free to a good home", kind="give", category="children")
+    lend = await offer(bob, street, "Cot", kind="lend", category="children")
     cot = await ask(alice, street, "Cot for a new baby", help_kind="receive", category="children")
-    assert await offers_for(cot) == [give]
+    assert (await offers_for(cot))[0] == give
+    assert lend not in (await offers_for(cot))[:1]
 
 
 async def test_an_ask_for_help_is_met_by_skills_and_time(alice, bob, carol):
     street = await elm(alice, bob, carol)
     skill = await offer(bob, street, "Bike repairs", kind="skill", category="sport_outdoors",
                         description="I can fix punctures and brakes.")
-    time = await offer(carol, street, "Bike check-ups on Sunday", kind="time", category="sport_outdoors")
+    time = await offer(carol, street, "Bike repairs on Sunday", kind="time", category="sport_outdoors",
+                       description="Punctures, brakes, gears.")
     await offer(carol, street, "Bike pump", kind="give", category="sport_outdoors")
     puncture = await ask(alice, street, "Bike puncture", help_kind="skill", category="sport_outdoors")
     assert set(await offers_for(puncture)) == {skill, time}

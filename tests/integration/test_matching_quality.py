@@ -6,14 +6,24 @@ The floors sit a little under what the matcher achieves (see the report printed 
 
 from __future__ import annotations
 
+import pytest
+
 from streetshare.matching import evaluate
 
-# Achieved when the floors were set: precision@3 0.841, recall@5 0.969 (all 106 asks);
-# held-out asks 0.808 and 0.875.
-PRECISION_AT_3_FLOOR = 0.80
-RECALL_AT_5_FLOOR = 0.93
-HELD_OUT_PRECISION_AT_3_FLOOR = 0.75
-HELD_OUT_RECALL_AT_5_FLOOR = 0.83
+# Achieved when the floors were set (uv run python -m streetshare.matching.evaluate):
+#   tuning   (175 asks, 36 that nothing meets): precision@3 0.915, recall@5 0.938, false matches 0.139
+#   held out ( 92 asks, 26 that nothing meets): precision@3 0.817, recall@5 0.827, false matches 0.269
+PRECISION_AT_3_FLOOR = 0.89
+RECALL_AT_5_FLOOR = 0.92
+FALSE_MATCHES_CEILING = 0.17
+HELD_OUT_PRECISION_AT_3_FLOOR = 0.80
+HELD_OUT_RECALL_AT_5_FLOOR = 0.80
+HELD_OUT_FALSE_MATCHES_CEILING = 0.31
+
+# What the held-out part should reach (issue 18). Not reached yet: see the figures above.
+TARGET_PRECISION_AT_3 = 0.9
+TARGET_RECALL_AT_5 = 0.95
+TARGET_FALSE_MATCHES = 0.05
 
 
 def test_the_labelled_set_has_at_least_150_pairs_of_everyday_items():
@@ -26,14 +36,36 @@ def test_the_labelled_set_has_at_least_150_pairs_of_everyday_items():
         assert not set(item["relevant"]) & set(item["not_relevant"]), item["key"]
 
 
+def test_the_labelled_set_is_split_once_into_tuning_and_held_out_with_asks_nothing_meets():
+    data = evaluate.load()
+    assert "split" in data
+    sets = [item["set"] for item in data["asks"]]
+    assert set(sets) == {"tuning", "held_out"}
+    held = [item for item in data["asks"] if item["set"] == "held_out"]
+    assert len(held) >= 80 and sum(1 for item in held if not item["relevant"]) >= 20
+    assert sum(1 for item in data["asks"] if "help_kind" not in item) >= 150  # written as people write: kind left out
+
+
 async def test_matching_quality_stays_above_its_floors():
     report = await evaluate.run()
     print("\n" + report.summary())
-    assert report.precision_at_3 >= PRECISION_AT_3_FLOOR, report.details()
-    assert report.recall_at_5 >= RECALL_AT_5_FLOOR, report.details()
+    tuning, held = report.tuning, report.held_out
+    assert evaluate.precision_at_3(tuning) >= PRECISION_AT_3_FLOOR, report.details()
+    assert evaluate.recall_at_5(tuning) >= RECALL_AT_5_FLOOR, report.details()
+    assert evaluate.false_matches(tuning) <= FALSE_MATCHES_CEILING, report.details()
+    assert evaluate.precision_at_3(held) >= HELD_OUT_PRECISION_AT_3_FLOOR, report.summary()
+    assert evaluate.recall_at_5(held) >= HELD_OUT_RECALL_AT_5_FLOOR, report.summary()
+    assert evaluate.false_matches(held) <= HELD_OUT_FALSE_MATCHES_CEILING, report.summary()
+
+
+@pytest.mark.xfail(strict=True, reason="held-out figures are below the issue 18 targets (0.817 / 0.827 / 0.269): "
+                                       "when this passes, drop the mark")
+async def test_matching_meets_its_targets_on_the_held_out_part():
+    report = await evaluate.run()
     held = report.held_out
-    assert evaluate.precision_at_3(held) >= HELD_OUT_PRECISION_AT_3_FLOOR, report.details()
-    assert evaluate.recall_at_5(held) >= HELD_OUT_RECALL_AT_5_FLOOR, report.details()
+    assert evaluate.precision_at_3(held) >= TARGET_PRECISION_AT_3, report.summary()
+    assert evaluate.recall_at_5(held) >= TARGET_RECALL_AT_5, report.summary()
+    assert evaluate.false_matches(held) <= TARGET_FALSE_MATCHES, report.summary()
 
 
 async def test_the_evaluation_leaves_the_database_as_it_was():

@@ -122,7 +122,8 @@ async def test_matching_a_new_offer_uses_the_ask_indexes():
     await db.execute(
         """
         INSERT INTO ask (owner, street, title, description, category, help_kind, expires_at, created_at, updated_at)
-        SELECT r.id, r.street, t.value->>'title', t.value->>'description', t.value->>'category', t.value->>'help_kind',
+        SELECT r.id, r.street, t.value->>'title', t.value->>'description', t.value->>'category',
+               coalesce(t.value->>'help_kind', 'borrow'),
                $3::timestamptz + interval '30 days', $3, $3
         FROM generate_series(1, $1) AS g
         JOIN resident r ON r.id = 1 + (g * 7919) % (SELECT count(*) FROM resident)

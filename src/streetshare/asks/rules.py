@@ -146,7 +146,8 @@ class AskFields:
 FIELDS = ("title", "description", "category", "help_kind", "neighbours_may_see", "needed_by", "help_kind_stated")
 
 
-def check_ask(raw: dict[str, Any], *, now: datetime, previous: AskFields | None = None) -> tuple[AskFields | None, dict[str, str]]:
+def check_ask(raw: dict[str, Any], *, now: datetime,
+              previous: AskFields | None = None) -> tuple[AskFields | None, dict[str, str]]:
     values = {**(previous.__dict__ if previous else {}), **raw}
     errors: dict[str, str] = {}
     title = text(values.get("title"))
@@ -198,22 +199,23 @@ def check_ask(raw: dict[str, Any], *, now: datetime, previous: AskFields | None 
 
 # A favour on a day, or going somewhere: time.
 TIME_CUES: tuple[str, ...] = (
-    "lift", "lifts", "ride", "drive me", "drop me", "drop off", "pick me up", "pick up", "collect",
-    "going to", "anyone going", "heading to", "popping to", "run to", "tip run", "trip to", "take to",
-    "take some", "take my", "take the", "walk my", "walk the", "walk our", "feed my", "feed the", "feed our",
-    "pop in", "check on", "keep an eye", "water my", "water the", "while i'm away", "while im away",
-    "while we're away", "whilst i'm away", "on holiday", "babysit*", "childmind*", "sit with", "move house",
-    "moving house", "help moving", "help me move", "move a", "move my", "move the", "carry", "shopping for",
-    "do my shopping", "post a", "queue",
+    "lift", "lifts", "ride", "drive me", "drop me", "drop off", "pick me up", "pick up", "collect", "going to",
+    "anyone going", "heading to", "popping to", "run to", "tip run", "trip to", "take to", "take some", "take my",
+    "take the", "walk my", "walk the", "walk our", "feed my", "feed the", "feed our", "pop in", "check on",
+    "keep an eye", "water my", "water the", "while i'm away", "while im away", "while we're away",
+    "whilst i'm away", "on holiday", "babysit*", "childmind*", "sit with", "move house", "moving house",
+    "help moving", "help me move", "move a", "move my", "move the", "carry", "shopping for", "do my shopping",
+    "post a", "queue",
 )
 # A job someone knows how to do: a skill.
 SKILL_CUES: tuple[str, ...] = (
-    "help", "helper", "hand with", "mow*", "cut my", "cut the", "cut back", "trim my", "trim the", "prune", "weed*", "tidy*", "fix*", "mend*",
-    "repair*", "sort out", "sort my", "look at", "take a look", "have a look", "help with", "help me", "help to",
-    "help putting", "help setting", "help getting", "help writing", "someone to", "somebody to", "anyone to",
-    "show me", "teach*", "tutor*", "lesson*", "explain", "advice", "advise", "put up", "putting up",
-    "assembl*", "build", "paint my", "paint the", "decorat*", "plumb*", "wire", "wiring", "install*", "set up",
-    "setting up", "clean my", "clean the", "sew", "sewing up", "hem", "take up", "alter*", "proofread*",
+    "help", "helper", "hand with", "mow*", "cutting", "trimming", "cut my", "cut the", "cut back", "trim my",
+    "trim the", "prune", "weed*", "tidy*", "fix*", "mend*", "repair*", "sort out", "sort my", "look at",
+    "take a look", "have a look", "help with", "help me", "help to", "help putting", "help setting",
+    "help getting", "help writing", "someone to", "somebody to", "anyone to", "show me", "teach*", "tutor*",
+    "lesson*", "explain", "advice", "advise", "put up", "putting up", "assembl*", "build", "paint my",
+    "paint the", "decorat*", "plumb*", "wire", "wiring", "install*", "set up", "setting up", "clean my",
+    "clean the", "a clean", "a proper clean", "sew", "sewing up", "hem", "take up", "alter*", "proofread*",
     "check my", "read over", "write a", "jump start", "unblock", "bleed",
 )
 # Asked of a person by a verb that isn't a thing's ("could someone mow", "can anyone drop"): help.
@@ -239,7 +241,8 @@ def _cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
 
 
 _TIME, _SKILL, _RECEIVE = _cue_pattern(TIME_CUES), _cue_pattern(SKILL_CUES), _cue_pattern(RECEIVE_CUES)
-_THING = _cue_pattern(("borrow*", "lend", "loan*", "have a", "have an", "has a", "got a", "got an", "spare", "to keep"))
+_THING = _cue_pattern(("borrow*", "lend", "loan*", "have a", "have an", "has a", "got a", "got an", "spare",
+                       "to keep"))
 
 
 def infer_help_kind(title: str, description: str = "") -> str:

@@ -1,19 +1,24 @@
-"""How good is matching? Precision at 3 and recall at 5 on the labelled set in tests/data.
+"""How good is matching? Precision at 3, recall at 5 and false matches on the labelled set in tests/data.
 
     uv run python -m streetshare.matching.evaluate            # the app's database (embedded or DATABASE_URL)
-    uv run python -m streetshare.matching.evaluate --verbose  # and every ask's top 5, marked right or wrong
+    uv run python -m streetshare.matching.evaluate --verbose  # and each tuning ask's top 5, marked right or wrong
 
 The labelled set (tests/data/matching_pairs.json) holds everyday offers and asks. All offers are
 put on one test street, each with its own owner a few hundred metres from the asker; each ask is
 then matched against all of them with the real candidate queries and scoring
-(queries.rank_offers_for_ask), and its top 5 compared with the labels. Everything is written in
-one transaction that is rolled back at the end, so the database is left as it was.
+(queries.rank_offers_for_ask), and its top 5 compared with the labels. An ask is checked as the
+app checks one (asks.rules.check_ask): without a `help_kind` the kind is guessed from its words.
+Everything is written in one transaction that is rolled back at the end, so the database is left
+as it was.
 
 - precision@3: of the matches shown in the first three places (over all asks), the share that
   meet the need. Asks where nothing fits count too: anything shown for them is wrong.
 - recall@5: of the offers that meet each ask's need, the share found in its first five places.
+- false matches: of the asks nothing on the street meets (no relevant offer), the share shown any match.
 
-The same numbers are checked in tests/integration/test_matching_quality.py against a floor.
+The set is split once, in the file ('set': tuning or held_out). Tune on the tuning part only
+(--verbose shows it; --verbose --set held_out exists for the final report, not for tuning); the
+targets are checked on the held-out part in tests/integration/test_matching_quality.py.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from streetshare import clock, db
+from streetshare.asks.rules import check_ask
 from streetshare.matching import queries
 from streetshare.paths import PROJECT_DIR
 
@@ -41,6 +47,7 @@ class AskResult:
     relevant: set[str]
     shown: list[str]  # offer keys, best first (top 5)
     held_out: bool = False
+    fits: list[float] = field(default_factory=list)  # how well each shown offer meets the need (rules.fit)
 
     @property
     def hits_at_3(self) -> int:
@@ -49,6 +56,11 @@ class AskResult:
     @property
     def found_at_5(self) -> int:
         return sum(1 for key in self.shown[:5] if key in self.relevant)
+
+    @property
+    def negative(self) -> bool:
+        """Nothing on the street meets this ask."""
+        return not self.relevant
 
 
 @dataclass
@@ -69,18 +81,23 @@ class Report:
     def held_out(self) -> list[AskResult]:
         return [a for a in self.asks if a.held_out]
 
-    def summary(self) -> str:
-        held = self.held_out
-        return (f"matching quality on {len(self.asks)} asks x {self.offers} offers "
-                f"({self.labelled_pairs} labelled pairs): "
-                f"precision@3 = {self.precision_at_3:.3f}, recall@5 = {self.recall_at_5:.3f}\n"
-                f"  of which held out ({len(held)} asks not used for tuning): "
-                f"precision@3 = {precision_at_3(held):.3f}, recall@5 = {recall_at_5(held):.3f}")
+    @property
+    def tuning(self) -> list[AskResult]:
+        return [a for a in self.asks if not a.held_out]
 
-    def details(self) -> str:
+    def summary(self) -> str:
+        return (f"matching quality on {len(self.asks)} asks x {self.offers} offers "
+                f"({self.labelled_pairs} labelled pairs)\n"
+                f"  all:      {figures(self.asks)}\n"
+                f"  tuning:   {figures(self.tuning)}\n"
+                f"  held out: {figures(self.held_out)}")
+
+    def details(self, part: str | None = "tuning") -> str:
         lines = []
         for a in self.asks:
-            marks = " ".join(f"{k}{'+' if k in a.relevant else '-'}" for k in a.shown)
+            if part is not None and a.held_out != (part == "held_out"):
+                continue
+            marks = " ".join(f"{k}{'+' if k in a.relevant else '-'}({f:.2f})" for k, f in zip(a.shown, a.fits))
             missed = sorted(a.relevant - set(a.shown))
             lines.append(f"{a.key} {a.title!r}: {marks or '(nothing)'}" + (f"  missed {missed}" if missed else ""))
         return "\n".join(lines)
@@ -94,6 +111,18 @@ def precision_at_3(asks: list[AskResult]) -> float:
 def recall_at_5(asks: list[AskResult]) -> float:
     relevant = sum(len(a.relevant) for a in asks)
     return sum(a.found_at_5 for a in asks) / relevant if relevant else 0.0
+
+
+def false_matches(asks: list[AskResult]) -> float:
+    """Of the asks nothing on the street meets, the share that were shown a match anyway."""
+    negatives = [a for a in asks if a.negative]
+    return sum(1 for a in negatives if a.shown) / len(negatives) if negatives else 0.0
+
+
+def figures(asks: list[AskResult]) -> str:
+    negatives = sum(1 for a in asks if a.negative)
+    return (f"{len(asks)} asks ({negatives} that nothing meets): precision@3 = {precision_at_3(asks):.3f}, "
+            f"recall@5 = {recall_at_5(asks):.3f}, false matches = {false_matches(asks):.3f}")
 
 
 def load(path: Path = DATA) -> dict[str, Any]:
@@ -151,17 +180,22 @@ async def _measure(data: dict[str, Any], report: Report) -> None:
         )
         offer_ids[offer_id] = key
     for item in data["asks"]:
+        fields = {name: item[name] for name in ("title", "description", "category", "help_kind") if name in item}
+        ask, errors = check_ask(fields, now=now)
+        assert ask is not None, (item["key"], errors)
         ask_id = await db.fetchval(
             """
-            INSERT INTO ask (owner, street, title, description, category, help_kind, expires_at, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id
+            INSERT INTO ask (owner, street, title, description, category, help_kind, help_kind_stated, expires_at,
+                             created_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id
             """,
-            asker, street, item["title"], item.get("description", ""), item["category"], item["help_kind"],
+            asker, street, ask.title, ask.description, ask.category, ask.help_kind, ask.help_kind_stated,
             now + timedelta(days=30), now,
         )
         ranking = await queries.rank_offers_for_ask(ask_id, limit=5)
         report.asks.append(AskResult(item["key"], item["title"], set(item["relevant"]),
-                                     [offer_ids[r.offer] for r in ranking.top], item.get("set") == "held_out"))
+                                     [offer_ids[r.offer] for r in ranking.top], item.get("set") == "held_out",
+                                     [r.fit for r in ranking.top]))
 
 
 async def _main(url: str | None, verbose: bool) -> Report:
@@ -180,10 +214,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=None, help="default: the app's database (settings)")
     parser.add_argument("--verbose", action="store_true", help="show each ask's top 5 (+ right, - wrong)")
+    parser.add_argument("--set", choices=("tuning", "held_out", "all"), default="tuning",
+                        help="whose details --verbose shows (default: the tuning part only)")
     args = parser.parse_args(argv)
     report = asyncio.run(_main(args.database_url, args.verbose))
     if args.verbose:
-        print(report.details())
+        print(report.details(None if args.set == "all" else args.set))
     print(report.summary())
 
 

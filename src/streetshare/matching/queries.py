@@ -22,10 +22,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from streetshare import clock, db
+from streetshare.asks.rules import infer_help_kind
 from streetshare.feed.queries import in_scope_sql, scope_of
 from streetshare.matching import rules, synonyms
 from streetshare.offers.rules import CATEGORIES, KINDS
@@ -141,6 +142,8 @@ class Subject:
     words: dict[str, str]  # lexeme -> the word as typed
     neighbours_may_see: bool
     live: bool  # an open, unhidden, unexpired ask; an active, unhidden, current offer
+    kind_stated: bool = True  # an ask's help_kind was said by the asker (else it is guessed from the words)
+    age_days: float | None = None  # an offer's days since it was posted or last changed
 
     def doc(self) -> rules.Doc:
         return rules.parse_tsvector(self.search, self.head)
@@ -158,12 +161,22 @@ async def ask_subject(ask_id: int) -> Subject | None:
         SELECT a.id, a.owner, a.street, a.title, a.description, a.category, a.help_kind AS kind,
                a.search::text AS search, {head_sql("a.title")} AS head,
                {words_sql("a.title || ' ' || a.description")} AS words, a.neighbours_may_see,
-               (a.status = 'open' AND a.hidden_at IS NULL AND a.expires_at > $2 AND r.is_active) AS live
+               (a.status = 'open' AND a.hidden_at IS NULL AND a.expires_at > $2 AND r.is_active) AS live,
+               a.help_kind_stated AS kind_stated
         FROM ask a JOIN resident r ON r.id = a.owner WHERE a.id = $1
         """,
         ask_id, clock.now(),
     )
-    return _subject(row) if row else None
+    if row is None:
+        return None
+    ask = _subject(row)
+    return replace(ask, kind=ask_kind(ask.kind, ask.kind_stated, ask.title, ask.description))
+
+
+def ask_kind(help_kind: str, stated: bool, title: str, description: str) -> str:
+    """The kind an ask is matched as: what the asker said, or a guess from its words made now (so that
+    asks made before the guesses, or before a cue was added, are guessed with today's cues)."""
+    return help_kind if stated else infer_help_kind(title, description)
 
 
 async def offer_subject(offer_id: int) -> Subject | None:
@@ -173,7 +186,8 @@ async def offer_subject(offer_id: int) -> Subject | None:
                o.search::text AS search, {head_sql("o.title")} AS head,
                {words_sql("o.title || ' ' || o.description")} AS words, o.neighbours_may_see,
                (o.status = 'active' AND o.hidden_at IS NULL AND r.is_active
-                AND (o.kind <> 'time' OR coalesce(o.ends_at, o.starts_at + interval '1 day', 'infinity') > $2)) AS live
+                AND (o.kind <> 'time' OR coalesce(o.ends_at, o.starts_at + interval '1 day', 'infinity') > $2)) AS live,
+               (extract(epoch FROM $2 - o.updated_at) / 86400)::float8 AS age_days
         FROM offer o JOIN resident r ON r.id = o.owner WHERE o.id = $1
         """,
         offer_id, clock.now(),
@@ -274,7 +288,9 @@ _FINAL = {
     "offer": """
 SELECT o.id, o.owner, o.kind, o.category, o.title, o.description, o.search::text AS search,
        """ + head_sql("o.title") + """ AS head,
-       similarity(o.title, {title}::text) AS title_similarity, """ + _DISTANCE + """ AS distance_m
+       similarity(o.title, {title}::text) AS title_similarity, """ + _DISTANCE + """ AS distance_m,
+       o.street = {my_street}::int AS same_street,
+       extract(epoch FROM {now}::timestamptz - o.updated_at)::float8 / 86400 AS age_days
 FROM candidate c
 JOIN offer o ON o.id = c.id
 JOIN resident w ON w.id = o.owner AND w.is_active
@@ -290,7 +306,8 @@ WHERE o.owner <> {me}::int
     "ask": """
 SELECT a.id, a.owner, a.help_kind AS kind, a.category, a.title, a.description, a.search::text AS search,
        """ + head_sql("a.title") + """ AS head,
-       similarity(a.title, {title}::text) AS title_similarity, """ + _DISTANCE + """ AS distance_m
+       similarity(a.title, {title}::text) AS title_similarity, """ + _DISTANCE + """ AS distance_m,
+       a.street = {my_street}::int AS same_street, a.help_kind_stated AS kind_stated
 FROM candidate c
 JOIN ask a ON a.id = c.id
 JOIN resident w ON w.id = a.owner AND w.is_active
@@ -355,6 +372,10 @@ class Ranked:
     score: float
     reasons: list[rules.Reason]
     parts: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def fit(self) -> float:
+        return self.parts.get("fit", self.score)
 
     def reasons_json(self) -> str:
         return json.dumps([{"kind": r.kind, "text": r.text} for r in self.reasons], ensure_ascii=False)
@@ -439,17 +460,20 @@ async def rank_offers_for_ask(ask_id: int, *, limit: int = TOP_N) -> Ranking:
     rows = await _candidates("offer", args)
     record = await completed_exchanges([row["owner"] for row in rows])
     ask_doc = ask.doc()
-    ask_concepts = rules.concepts(ask_doc, vocab)
+    ask_concepts = rules.concepts(ask_doc, vocab, compounds=rules.thing_asked(ask.kind))
     fits = []
     for row in rows:
         pair = rules.Pair(
             ask=ask_doc, offer=rules.parse_tsvector(row["search"], row["head"]), help_kind=ask.kind,
             offer_kind=row["kind"], ask_category=ask.category, offer_category=row["category"],
             title_similarity=row["title_similarity"], distance_m=row["distance_m"],
-            completed=record.get(row["owner"], 0),
+            completed=record.get(row["owner"], 0), kind_stated=ask.kind_stated, same_street=row["same_street"],
+            age_days=row["age_days"],
         )
         if (found := rules.fit(pair, vocab, ask_concepts=ask_concepts)) is not None:
             fits.append((found, row))
+    best = max((found.parts["fit"] for found, _ in fits), default=0.0)
+    fits = [(found, row) for found, row in fits if rules.close_to_best(found.parts["fit"], best)]
     fits.sort(key=lambda f: (-f[0].score, -f[1]["id"]))
     top = [
         Ranked(ask=ask.id, offer=row["id"], asker=ask.owner, offerer=row["owner"], score=found.score,
@@ -476,12 +500,17 @@ async def rank_asks_for_offer(offer_id: int, *, limit: int = TOP_N) -> Ranking:
     fits = []
     for row in rows:
         pair = rules.Pair(
-            ask=rules.parse_tsvector(row["search"], row["head"]), offer=offer_doc, help_kind=row["kind"],
+            ask=rules.parse_tsvector(row["search"], row["head"]), offer=offer_doc,
+            help_kind=ask_kind(row["kind"], row["kind_stated"], row["title"], row["description"]),
             offer_kind=offer.kind, ask_category=row["category"], offer_category=offer.category,
             title_similarity=row["title_similarity"], distance_m=row["distance_m"], completed=completed,
+            kind_stated=row["kind_stated"], same_street=row["same_street"], age_days=offer.age_days,
         )
         if (found := rules.fit(pair, vocab)) is not None:
             fits.append((found, row))
+    best = await best_fits([row["id"] for _, row in fits])
+    fits = [(found, row) for found, row in fits
+            if rules.close_to_best(found.parts["fit"], max(best.get(row["id"], 0.0), found.parts["fit"]))]
     fits.sort(key=lambda f: (-f[0].score, -f[1]["id"]))
     chosen = fits[:limit]
     words = await surface_words([t for _, row in chosen for t in (row["title"], row["description"])]) if chosen else {}
@@ -491,6 +520,19 @@ async def rank_asks_for_offer(offer_id: int, *, limit: int = TOP_N) -> Ranking:
         for found, row in chosen
     ]
     return Ranking(offer, top, frozenset(row["id"] for _, row in fits))
+
+
+async def best_fits(ask_ids: Sequence[int]) -> dict[int, float]:
+    """Each ask's best stored fit (the asker's own dismissals aside): an offer matched later is
+    kept for an ask only when it fits nearly as well (rules.close_to_best)."""
+    if not ask_ids:
+        return {}
+    rows = await db.fetch(
+        """SELECT ask, max(coalesce(fit, score)) AS best FROM match
+           WHERE ask = ANY($1::int[]) AND dismissed_by_asker_at IS NULL GROUP BY ask""",
+        list(ask_ids),
+    )
+    return {row["ask"]: row["best"] for row in rows}
 
 
 def _reasons(found: rules.Fit, words: dict[str, str], distance_m: float | None) -> list[rules.Reason]:
@@ -571,8 +613,10 @@ _VIEWER_DISTANCE = """earth_distance(
       ll_to_earth(coalesce(w.home_lat, ws.centre_lat), coalesce(w.home_lng, ws.centre_lng)))"""
 
 MATCHES_FOR_ASK_SQL = f"""
+SELECT * FROM (
 SELECT m.id AS match_id, m.score, m.reasons, o.id AS offer_id, o.title, o.kind, o.category,
-       w.id AS owner_id, w.display_name AS owner_name, {_VIEWER_DISTANCE} AS distance
+       w.id AS owner_id, w.display_name AS owner_name, {_VIEWER_DISTANCE} AS distance,
+       coalesce(m.fit, m.score) AS fit, max(coalesce(m.fit, m.score)) OVER () AS best_fit
 FROM match m
 JOIN ask a ON a.id = m.ask
 JOIN offer o ON o.id = m.offer
@@ -586,7 +630,9 @@ WHERE m.ask = $1 AND m.dismissed_by_asker_at IS NULL
   AND o.owner <> a.owner
   AND {_NOT_BLOCKED.format(me="a.owner", other="o.owner")}
   AND {in_scope_sql("o", viewer="$2", home="$3::int", neighbours="$4::int[]")}
-ORDER BY m.score DESC, m.id
+) x
+WHERE fit >= $7::float8 * best_fit
+ORDER BY score DESC, match_id
 LIMIT $6
 """
 
@@ -629,7 +675,7 @@ async def matches_for_ask(ask_id: int, viewer_id: int, *, limit: int = TOP_N) ->
     """
     scope = await scope_of(viewer_id)
     rows = await db.fetch(MATCHES_FOR_ASK_SQL, ask_id, viewer_id, scope.home_street_id, scope.neighbour_ids,
-                          clock.now(), limit)
+                          clock.now(), limit, rules.RELATIVE_FIT)
     return [
         OfferMatch(
             match_id=row["match_id"], offer_id=row["offer_id"], title=row["title"], kind=row["kind"],

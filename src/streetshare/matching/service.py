@@ -78,15 +78,15 @@ async def _store(ranked: Sequence[queries.Ranked]) -> list[Stored]:
         return []
     rows = await db.fetch(
         """
-        INSERT INTO match AS m (ask, offer, score, reasons, created_at, updated_at)
-        SELECT t.ask, t.offer, t.score, t.reasons::jsonb, $5, $5
-        FROM unnest($1::int[], $2::int[], $3::float8[], $4::text[]) AS t(ask, offer, score, reasons)
+        INSERT INTO match AS m (ask, offer, score, fit, reasons, created_at, updated_at)
+        SELECT t.ask, t.offer, t.score, t.fit, t.reasons::jsonb, $5, $5
+        FROM unnest($1::int[], $2::int[], $3::float8[], $4::text[], $6::float8[]) AS t(ask, offer, score, reasons, fit)
         ON CONFLICT (ask, offer) DO UPDATE
-            SET score = EXCLUDED.score, reasons = EXCLUDED.reasons, updated_at = EXCLUDED.updated_at
+            SET score = EXCLUDED.score, fit = EXCLUDED.fit, reasons = EXCLUDED.reasons, updated_at = EXCLUDED.updated_at
         RETURNING m.id, m.ask, m.offer, m.notified_at IS NULL AS is_new
         """,
         [r.ask for r in ranked], [r.offer for r in ranked], [r.score for r in ranked],
-        [r.reasons_json() for r in ranked], clock.now(),
+        [r.reasons_json() for r in ranked], clock.now(), [r.fit for r in ranked],
     )
     owners = {(r.ask, r.offer): (r.asker, r.offerer) for r in ranked}
     return [

@@ -11,7 +11,8 @@ from streetshare.offers.tables import Offer
 class Match(Table, tablename="match"):
     ask = ForeignKey(references=Ask, on_delete=OnDelete.cascade, null=False)
     offer = ForeignKey(references=Offer, on_delete=OnDelete.cascade, null=False)
-    score = DoublePrecision()
+    score = DoublePrecision()  # the order of matches: fit blended with distance, freshness and record
+    fit = DoublePrecision(null=True, default=None)  # how well the offer meets the need (NULL: made before; use score)
     reasons = JSONB(default=[])
     created_at = Timestamptz()
     updated_at = Timestamptz()
