@@ -12,7 +12,8 @@ Which errors an operation lists:
 - 401 (no or bad token): the handler is guarded by requires_resident;
 - 404: a path parameter names something (also for things the caller may not see);
 - 422 (invalid fields): a body, a query parameter that is not plain text, or a rule in `RAISES`;
-- 403, 409, 429 and other 404s and 422s: only where `RAISES` says the services raise them.
+- 403, 409, 429 and other 404s and 422s: only where `RAISES` says the services raise them;
+- 503 (the database out of reach, with Retry-After): every operation.
 The schemathesis test (tests/web/test_schemathesis.py) checks that no other status comes back.
 """
 
@@ -93,10 +94,12 @@ WHAT = {
     409: "A state change that is no longer possible (someone got there first, or it already happened).",
     422: "Some fields are missing or invalid: `errors` has one entry per field.",
     429: "Too many attempts: wait `Retry-After` seconds.",
+    503: "The database is briefly out of reach (nothing the request did): try again after `Retry-After` seconds.",
 }
 HEADERS = {
     401: {"WWW-Authenticate": {"schema": {"type": "string"}, "description": 'Bearer realm="streetshare"'}},
     429: {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds until the next attempt may succeed."}},
+    503: {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before trying again."}},
 }
 
 # What the services raise beyond the rules above, by "METHOD /path below /api/v1".
@@ -389,6 +392,7 @@ def _describe_errors(operation: dict[str, Any], key: str, *, requires_token: boo
         statuses.add(404)
     if has_body or typed_query:
         statuses.add(422)
+    statuses.add(503)  # every operation reads the database (a token is looked up there too)
     for status in sorted(statuses):
         body = "AddressError" if (key, status) == ("PUT /me/location", 422) else "Error"
         response: dict[str, Any] = {
