@@ -22,12 +22,8 @@ def routes_with_int_ids(settings) -> list[tuple[str, str]]:
     app = create_app(settings, manage_pool=False)
     found = []
     for route in app.routes:
-        params = route.path_parameters
-        names = params.keys() if isinstance(params, dict) else [p.name for p in params]
-        types = params.values() if isinstance(params, dict) else [p.type for p in params]
-        if not any(t is int or getattr(t, "type", None) is int for t in types):
+        if not any(param.type is int for param in route.path_parameters.values()):
             continue
-        assert names
         for method in sorted(set(route.methods) & set(METHODS)):
             found.append((method, route.path))
     return found
