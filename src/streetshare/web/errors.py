@@ -171,21 +171,11 @@ def database_unavailable_handler(request: Request, exc: Exception) -> Response:
     return _page(request, 503, headers=headers)
 
 
-def os_error_handler(request: Request, exc: OSError) -> Response:
-    """An OSError raised inside the database driver is the database out of reach (a stopped embedded
-    PostgreSQL takes its Unix socket with it: FileNotFoundError). Any other is ours to look into."""
-    if _raised_in_asyncpg(exc):
+def maybe_unavailable_handler(request: Request, exc: Exception) -> Response:
+    """An OSError or an asyncpg InterfaceError: a 503 when it says the database is out of reach, else a 500."""
+    if database_unreachable(exc):
         return database_unavailable_handler(request, exc)
     return server_error_handler(request, exc)
-
-
-def _raised_in_asyncpg(exc: BaseException) -> bool:
-    tb = exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_globals.get("__name__", "").startswith("asyncpg."):
-            return True
-        tb = tb.tb_next
-    return False
 
 
 def query_argument_handler(request: Request, exc: asyncpg.exceptions.DataError) -> Response:
@@ -197,17 +187,6 @@ def query_argument_handler(request: Request, exc: asyncpg.exceptions.DataError) 
     log.warning("request with a value out of range: %s", text.split(":", 1)[0])
     message = "A number in that request is too large."
     return json_error(400, message) if is_api(request.url.path) else _page(request, 400, message)
-
-
-_CLOSED = ("connection is closed", "pool is closing", "pool is closed")
-
-
-def closed_connection_handler(request: Request, exc: asyncpg.InterfaceError) -> Response:
-    """asyncpg's "connection is closed" (the database went away under us) or "pool is closing" (a request
-    caught by the server's shutdown): try again shortly. Any other misuse of asyncpg is our bug."""
-    if str(exc).startswith(_CLOSED):
-        return database_unavailable_handler(request, exc)
-    return server_error_handler(request, exc)
 
 
 def recursion_handler(request: Request, exc: RecursionError) -> Response:
@@ -228,7 +207,7 @@ def server_error_handler(request: Request, exc: Exception) -> Response:
 
 # The ways "the database is out of reach" shows: a refused or reset connection, a timeout, PostgreSQL
 # shutting down or starting up (57P01-57P03), a connection lost mid-query (08xxx), too many clients;
-# and any other OSError from inside asyncpg (os_error_handler).
+# and (database_unreachable) some OSErrors and InterfaceErrors.
 DATABASE_UNAVAILABLE = (
     ConnectionError,
     TimeoutError,
@@ -238,6 +217,30 @@ DATABASE_UNAVAILABLE = (
 )
 
 
+# asyncpg's InterfaceErrors that mean the same: the connection closed under us, the pool closing (a
+# request caught by the server's shutdown). Any other misuse of asyncpg is our bug.
+_CLOSED = ("connection is closed", "pool is closing", "pool is closed")
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Whether `exc` says the database is out of reach, rather than a bug of ours. An OSError counts when
+    raised inside asyncpg (a stopped embedded PostgreSQL takes its Unix socket with it: FileNotFoundError)."""
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        return True
+    if isinstance(exc, asyncpg.InterfaceError):
+        return str(exc).startswith(_CLOSED)
+    return isinstance(exc, OSError) and _raised_in_asyncpg(exc)
+
+
+def _raised_in_asyncpg(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__", "").startswith("asyncpg."):
+            return True
+        tb = tb.tb_next
+    return False
+
+
 def exception_handlers() -> dict:
     return {
         DomainError: domain_error_handler,
@@ -245,9 +248,9 @@ def exception_handlers() -> dict:
         asyncpg.exceptions.CharacterNotInRepertoireError: unstorable_text_handler,
         asyncpg.exceptions.UntranslatableCharacterError: unstorable_text_handler,
         asyncpg.exceptions.DataError: query_argument_handler,
-        asyncpg.InterfaceError: closed_connection_handler,
+        asyncpg.InterfaceError: maybe_unavailable_handler,
         **{cls: database_unavailable_handler for cls in DATABASE_UNAVAILABLE},
-        OSError: os_error_handler,
+        OSError: maybe_unavailable_handler,
         RecursionError: recursion_handler,
         Exception: server_error_handler,
     }
@@ -259,6 +262,9 @@ async def identify_for_error_page(exc: Exception, scope: Scope) -> None:
     error page shows their header, as every other page does. Never raises: an error page must render."""
     path = scope.get("path", "")
     if "user" in scope or scope.get("type") != "http" or is_api(path) or needs_no_session(path):
+        return
+    if database_unreachable(exc):  # asking it again would only wait again
+        scope["user"] = None
         return
     try:
         scope["user"] = await identify(scope)
