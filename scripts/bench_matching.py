@@ -94,9 +94,17 @@ async def build_city(streets: int, offers: int, residents_per_street: int = 10) 
     await db.execute("VACUUM ANALYZE street")
 
 
+def kind_of(item: dict) -> str:
+    """The labelled ask's kind, or (most leave it out, as people do) the app's guess from its words."""
+    from streetshare.asks.rules import infer_help_kind
+
+    return item.get("help_kind") or infer_help_kind(item["title"], item.get("description", ""))
+
+
 async def build_asks(asks: int) -> None:
     """`asks` open asks from the labelled set's asks, on random residents' streets."""
-    items = [{k: a[k] for k in ("title", "description", "category", "help_kind")}
+    items = [{k: a.get(k) or kind_of(a) if k == "help_kind" else a[k]
+              for k in ("title", "description", "category", "help_kind")}
              for a in json.loads(DATA.read_text(encoding="utf-8"))["asks"]]
     now = clock.now()
     await db.execute(
@@ -139,7 +147,7 @@ async def post_ask(item: dict, street: int) -> int:
         INSERT INTO ask (owner, street, title, description, category, help_kind, expires_at, created_at, updated_at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id
         """,
-        owner, street, item["title"], item.get("description", ""), item["category"], item["help_kind"],
+        owner, street, item["title"], item.get("description", ""), item["category"], kind_of(item),
         clock.now() + timedelta(days=30), clock.now(),
     )
 

@@ -34,7 +34,8 @@ THE SCORE (the one place it is defined; `fit` and `score` below are the formula)
           + 0.05 * record      the provider's completed exchanges, 1 from 5 on
 
 A pair is a match only with evidence about the need itself: coverage of at least MIN_COVERAGE and
-a fit of at least MIN_FIT (help offers) or MIN_FIT_THING (things); or, for help (skill and time
+a fit of at least MIN_FIT (help, or a tool for a job) or MIN_FIT_THING (a thing asked for and
+offered); or, for help (skill and time
 asks met by skill and time offers), the same category and a fit of at least MIN_FIT_CATEGORY_ALONE
 ("garden help on Saturdays" for "someone to cut back my hedge"). An offer is shown with an ask
 only when its fit is at least RELATIVE_FIT of the ask's best one (fit, not score: a farther offer
@@ -107,8 +108,8 @@ def category_alone_counts(help_kind: str, offer_kind: str) -> bool:
 TEXT_WEIGHTS: dict[str, float] = {"coverage": 0.5625, "focus": 0.1875, "title": 0.0625, "category": 0.1875}
 # The order of matches blends the fit with where, how fresh and how reliable.
 WEIGHTS: dict[str, float] = {"fit": 0.70, "distance": 0.20, "freshness": 0.05, "record": 0.05}
-MIN_FIT = 0.45  # a neighbour's skill or time: offers of help are written in general terms ("Garden help")
-MIN_FIT_THING = 0.52  # a thing to lend or give: its title names it, so the words must meet the need more closely
+MIN_FIT = 0.45  # help, or a tool for a job: offers of help are written in general terms ("Garden help")
+MIN_FIT_THING = 0.6  # a thing asked for and a thing offered: both titles name it, so the words must meet closely
 MIN_FIT_CATEGORY_ALONE = 0.26  # help in the same category, when the words don't say enough
 RELATIVE_FIT = 0.8  # an offer is shown with an ask only when it fits at least this share of the best one's fit
 PURPOSE = 0.4  # a title word after "for", "to", "on"... ("gazebo for a street party")
@@ -568,7 +569,8 @@ def fit(pair: Pair, vocab: Vocabulary, *, ask_concepts: Sequence[Concept] | None
         "kind": kind,
     }
     parts["fit"] = round(text_fit(parts) * kind, 4)
-    least = (MIN_FIT if pair.offer_kind in HELP else MIN_FIT_THING) if on_words else MIN_FIT_CATEGORY_ALONE
+    thing_for_thing = compounds and pair.offer_kind not in HELP
+    least = (MIN_FIT_THING if thing_for_thing else MIN_FIT) if on_words else MIN_FIT_CATEGORY_ALONE
     if parts["fit"] < least:
         return None
     parts |= {
