@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from support.processes import (
     ask_for_password_resets,
     env_without_settings,
     free_port,
+    fresh_data_dir,
     postgres_processes,
     postmaster_pid,
     sign_in_status,
@@ -63,8 +65,9 @@ class Demo:
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("demo") / "data"
+def data_dir() -> Iterator[Path]:
+    with fresh_data_dir("demo") as data_dir:
+        yield data_dir
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +114,11 @@ def test_the_demo_restarts_its_postgres_when_it_dies(demo):
 
     os.kill(killed, signal.SIGKILL)
 
-    recovered_s = wait_until_answers(f"{demo.base_url}/readyz", timeout=30)
+    try:
+        recovered_s = wait_until_answers(f"{demo.base_url}/readyz", timeout=30)
+    except AssertionError as failed:
+        log = (demo.pgdata / "log").read_text()[-2000:]
+        raise AssertionError(f"{failed}\n{demo.process.output[-4000:]}\nPostgreSQL's log:\n{log}") from None
     assert postmaster_pid(demo.pgdata) != killed
     assert sign_in_status(demo.base_url, "alice@demo.streetshare.local", DEMO_PASSWORD) == 303
     assert "restarting it" in demo.process.output

