@@ -175,6 +175,8 @@ class Doc:
     title_positions: frozenset[int] = frozenset()
     # The lexemes of the title's head: the thing itself, before "for", "to"... (None: the whole title).
     head: frozenset[str] | None = None
+    # concepts(), once per vocabulary and mode: an offer is scored against many asks in a worker's life
+    _concepts: dict = field(default_factory=dict, compare=False, repr=False)
 
     def has(self, lexeme: str) -> bool:
         return lexeme in self.positions
@@ -188,6 +190,7 @@ class Doc:
         return {pos: lexeme for lexeme, spots in self.positions.items() for pos in spots}
 
 
+@lru_cache(maxsize=20_000)
 def parse_tsvector(text: str | None, head: str | None = None) -> Doc:
     """"'hedg':3A 'trimmer':4A,9" -> Doc. Lexemes without positions get none (they still count as present).
     `head` is the tsvector of the title's head (see queries.HEAD_SQL), if known."""
@@ -290,6 +293,14 @@ def concepts(doc: Doc, vocab: Vocabulary, *, compounds: bool = True) -> list[Con
     ("hedge trimmer" is the tool, not also "hedge"); stop words are dropped. With `compounds` (a
     thing is asked for), a title word that says what kind of thing the next one is counts less
     ("bike" in "bike lock"); for a job it is the job's object ("cut back my hedge")."""
+    key = (id(vocab), compounds)
+    known = doc._concepts.get(key)
+    if known is None:
+        known = doc._concepts[key] = _concepts(doc, vocab, compounds)
+    return list(known)
+
+
+def _concepts(doc: Doc, vocab: Vocabulary, compounds: bool) -> list[Concept]:
     found: list[tuple[int, Phrase, frozenset[int]]] = []
     for lexeme in doc.positions:
         for group, phrase in vocab.phrases_starting(lexeme):
