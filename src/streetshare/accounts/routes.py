@@ -20,6 +20,7 @@ from streetshare.settings import Settings
 from streetshare.web.auth import clear_session_cookie, current, requires_resident, session_token, set_session_cookie
 from streetshare.web.forms import form_data, keep, safe_next
 from streetshare.web.pages import client_ip, form_page, page, settings_of
+from streetshare.web.refs import StreetRef
 
 log = logging.getLogger(__name__)
 
@@ -301,7 +302,7 @@ class MeOut(msgspec.Struct):
     display_name: str
     email: str
     member_since: str
-    street: dict | None = None
+    street: StreetRef | None = None
 
 
 @post("/auth/signup", status_code=201, summary="Create an account")
@@ -330,7 +331,7 @@ async def api_me(request: Request) -> MeOut:
     me = current(request)
     street = await home_street(me.id)
     return MeOut(id=me.id, display_name=me.display_name, email=me.email, member_since=me.created_at.isoformat(),
-                 street={"id": street.id, "name": street.name} if street else None)
+                 street=StreetRef(id=street.id, name=street.name) if street else None)
 
 
 class CloseIn(msgspec.Struct):
