@@ -1,4 +1,4 @@
-"""Photos over HTTP: served with long cache headers, stripped of metadata, and only to residents who
+"""Photos over HTTP: cached by the resident's own browser only, stripped of metadata, and only to residents who
 may see the offer or ask they belong to."""
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ async def test_a_gps_tagged_phone_photo_is_stored_and_served_without_any_metadat
         served = await client.get(media_url(photo["id"], photo["sha256"], variant))
         assert served.status_code == 200
         assert served.headers["content-type"] == "image/jpeg"
-        assert served.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert served.headers["cache-control"] == "private, max-age=31536000, immutable"
         assert b"GPS" not in served.content
         with Image.open(io.BytesIO(served.content)) as image:
             assert not image.getexif()
@@ -200,3 +200,48 @@ async def test_ask_photos_are_scoped_like_the_ask(client, settings, elm, alice, 
     assert (await client.get(media_url(photo_id, photo.sha256, "display"))).status_code == 200
     await switch_to(client, dave)
     assert (await client.get(media_url(photo_id, photo.sha256, "display"))).status_code == 404
+
+
+async def test_photos_are_cached_by_the_viewers_own_browser_only_never_by_a_shared_cache(client, settings, elm, alice, bob):
+    _, photo_id, sha = await offer_with_photo(settings, alice)
+    url = media_url(photo_id, sha, "display")
+    await sign_in(client, bob)
+    by_session = await client.get(url)
+    client.cookies.clear()
+    by_token = await client.get(url, headers=await api_token(client, bob))
+    for served in (by_session, by_token):
+        assert served.status_code == 200
+        directives = served.headers["cache-control"].split(", ")
+        assert "private" in directives and "public" not in directives
+    assert (await client.get(url)).headers["cache-control"] == "no-store"  # the 404 to a visitor
+
+
+def png_of(width: int, height: int) -> bytes:
+    """A real, fully decodable PNG: one flat colour compresses to almost nothing (7000 x 7000 in ~160 KB)."""
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 120, 60)).save(out, "PNG")
+    return out.getvalue()
+
+
+async def test_a_png_with_too_many_pixels_is_refused_next_to_the_photo_field(client, elm, alice):
+    offer_id = await make_offer(alice)
+    await sign_in(client, alice)
+    page = f"/offers/{offer_id}"
+    data = png_of(7000, 7000)
+    assert len(data) < 200 * 1024
+
+    response = await post_form(client, f"{page}/photos", {}, form_page=page, files={"photo": ("big.png", data, "image/png")})
+
+    assert response.status_code == 422
+    assert 'id="f-photo-error">That image is too large' in response.text
+    assert await db.fetchval("SELECT count(*) FROM photo") == 0
+
+
+async def test_the_api_refuses_a_png_with_too_many_pixels_with_a_422_on_the_photo_field(client, elm, alice):
+    offer_id = await make_offer(alice)
+    response = await client.post(f"/api/v1/offers/{offer_id}/photos", headers=await api_token(client, alice),
+                                 files={"photo": ("big.png", png_of(7000, 7000), "image/png")})
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "photo"
+    assert "too large" in response.json()["errors"][0]["message"]

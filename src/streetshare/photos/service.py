@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 
 from streetshare import clock, db
 from streetshare.errors import IllegalTransition, Invalid, NotAllowed, NotFound
@@ -20,10 +21,19 @@ log = logging.getLogger(__name__)
 _TABLES = {"offer": "offer", "ask": "ask"}
 
 
+_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
 async def prepare(data: bytes) -> ProcessedPhoto:
-    """Check and re-encode an upload (off the event loop). Invalid({'photo': ...}) if it isn't a photo."""
+    """Check and re-encode an upload (off the event loop). Invalid({'photo': ...}) if it isn't a photo.
+
+    One at a time (images.process_upload allows one decode a process): uploads that arrive together
+    wait here, on the event loop, rather than each holding one of the few worker threads.
+    """
+    gate = _gates.setdefault(asyncio.get_running_loop(), asyncio.Lock())
     try:
-        return await asyncio.to_thread(process_upload, data)
+        async with gate:
+            return await asyncio.to_thread(process_upload, data)
     except PhotoRejected as exc:
         raise Invalid({"photo": exc.message}, message=exc.message) from None
 
