@@ -131,7 +131,7 @@ async def live_server(database: str, mail_catcher: SmtpServer, tmp_path_factory:
     log_file = open(data_dir / "server.log", "wb")
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "uvicorn", "streetshare.asgi:app", "--host", "127.0.0.1", "--port", str(port),
-        "--log-level", "warning", env=env, stdout=log_file, stderr=subprocess.STDOUT,
+        "--log-level", "warning", "--no-proxy-headers", env=env, stdout=log_file, stderr=subprocess.STDOUT,
     )
     try:
         async with httpx.AsyncClient() as http:

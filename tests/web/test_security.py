@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -281,7 +282,7 @@ def test_creating_the_app_keeps_our_json_log_lines(settings):
     root = logging.getLogger()
     saved_handlers, saved_level = root.handlers[:], root.level
     try:
-        configure_logging("INFO")
+        configure_logging("INFO", stream=io.StringIO())  # not a terminal, whatever pytest -s gives
         create_app(settings, manage_pool=False)
 
         assert [type(h.formatter) for h in root.handlers] == [JsonFormatter]
