@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 
 # ---------------------------------------------------------------- kinds
@@ -280,6 +280,7 @@ class Concept:
     in_head: bool = True  # in the title's head, not its purpose
     position: int = 0  # where it is first mentioned
     modifier: bool = False  # it says what kind of thing the next title word is: "bike" in "bike lock"
+    qualified: bool = False  # the title says which kind it is: "cleaner" in "window cleaner"
 
     @property
     def weight(self) -> float:
@@ -329,7 +330,11 @@ def _concepts(doc: Doc, vocab: Vocabulary, compounds: bool) -> list[Concept]:
                              in_head=doc.head is None or lexeme in doc.head, position=min(free, default=0),
                              modifier=compounds and bool(in_title) and all(_names_a_kind_of(frozenset({p}), doc, vocab)
                                                               for p in in_title)))
-    return sorted([*groups.values(), *words], key=lambda c: (c.position, c.key))
+    found_all = [*groups.values(), *words]
+    after_modifier = {c.position + (len(c.phrase.parts) if c.phrase else 1) for c in found_all if c.modifier}
+    found_all = [replace(c, qualified=True) if c.lexeme is not None and c.position in after_modifier else c
+                 for c in found_all]
+    return sorted(found_all, key=lambda c: (c.position, c.key))
 
 
 AS_MODIFIER = 0.6  # the weight of a title word that says what kind of thing the next one is ("tent" in "tent pegs")
@@ -385,10 +390,10 @@ def find(concept: Concept, other: Doc, vocab: Vocabulary, *, compounds: bool = T
     as the doer of its verb (trimmer for trim, AS_DOER) or misspelt (strimer for strimmer, AS_TYPO), a little less."""
     if concept.lexeme is not None:
         if other.has(concept.lexeme):
-            spots = [p for p in other.positions[concept.lexeme]
-                     if not (compounds and _in_longer_phrase(frozenset({p}), None, other, vocab) == "end")]
+            spots = [p for p in other.positions[concept.lexeme] if not (
+                compounds and concept.qualified and _in_longer_phrase(frozenset({p}), None, other, vocab) == "end")]
             if other.positions[concept.lexeme] and not spots:
-                return None  # "cleaner" in "carpet cleaner" is another thing than a window cleaner
+                return None  # a "carpet cleaner" is another kind than the window cleaner asked for
             return Hit(concept, max((_strength(frozenset({p}), other, vocab, compounds) for p in spots), default=1.0))
         return _as_doer(concept, [concept.lexeme], other) or _as_typo(concept, other)
     best: Hit | None = None

@@ -168,7 +168,7 @@ STOP_WORDS: tuple[str, ...] = (
     # where in the house: the need is what is done there ("need my living room painted")
     "room", "rooms", "living", "lounge", "hall", "hallway", "landing", "bedroom", "bathroom", "upstairs", "downstairs",
     # chat
-    "advice", "recommendation", "recommendations", "recommend", "trip",
+    "favour", "favours", "favor", "query", "question", "advice", "recommendation", "recommendations", "recommend", "trip",
     "mon", "tue", "tues", "wed", "weds", "thu", "thur", "thurs", "fri",
     "proper", "pls", "plz", "ta", "any1", "some1", "anyone's", "wont", "can't", "cant", "im", "i'm", "hi", "hiya", "thx",
 )
