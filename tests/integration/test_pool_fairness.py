@@ -21,7 +21,7 @@ async def app_pool(size: int) -> AsyncIterator[None]:
     """A pool of `size` opened as the app opens its pool (db.open_pool), in place of the tests' one."""
     saved, DB.pool = DB.pool, None
     try:
-        await db.open_pool(1, size)
+        await db.open_pool(size, size)  # every connection open: none is served late by connecting
         yield
     finally:
         await db.close_pool()
@@ -52,11 +52,16 @@ async def overtakes_under_contention(*, requests: int, rounds: int) -> list[int]
     return overtaken
 
 
-async def test_no_request_waiting_for_a_connection_is_overtaken_by_a_later_one():
-    async with app_pool(2):
+async def test_a_request_waiting_for_a_connection_is_served_before_later_ones():
+    pool_size = 2
+    async with app_pool(pool_size):
         overtaken = await overtakes_under_contention(requests=16, rounds=25)
     assert len(overtaken) == 16 * 25
-    assert max(overtaken) == 0, f"{sum(o > 0 for o in overtaken)} acquisitions overtaken, up to {max(overtaken)} times"
+    # Connections handed out at the same moment may start in either order (a waiter handed one
+    # has not run yet when a newcomer takes another, free one): at most pool_size - 1 overtakes.
+    # asyncpg's own queue: ~235 of 400 acquisitions overtaken, some 20 to 80 times.
+    worst = max(overtaken)
+    assert worst <= pool_size - 1, f"{sum(o > 0 for o in overtaken)} acquisitions overtaken, up to {worst} times"
 
 
 async def test_a_waiter_that_times_out_leaves_the_line():
