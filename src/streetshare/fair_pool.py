@@ -55,7 +55,6 @@ class FairHandOver:
         super().put_nowait(item)  # type: ignore[misc]
 
 
-
 def queue_class(base: type[asyncio.Queue]) -> type[asyncio.Queue]:
     """`base` (an asyncio queue class) with the fair hand-over."""
     return type(f"Fair{base.__name__}", (FairHandOver, base), {})
