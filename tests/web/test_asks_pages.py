@@ -67,6 +67,24 @@ async def test_owner_edits_the_ask(client, elm, alice):
     assert "A tall ladder for an afternoon" in (await client.get(page)).text
 
 
+async def test_editing_an_ask_whose_kind_was_guessed_keeps_it_a_guess(client, elm, alice):
+    ask_id = await make_ask(alice, title="Could someone mow my lawn?", category="garden", help_kind="")
+    await sign_in(client, alice)
+    form = await client.get(f"/asks/{ask_id}/edit")
+    assert 'name="help_kind" value="skill" checked' not in form.text  # the guess is not ticked for her
+    edited = {"title": "Could someone mow my lawn on Saturday?", "description": "", "category": "garden",
+              "neighbours_may_see": "1"}  # what the form sends when no kind is ticked
+    response = await post_form(client, f"/asks/{ask_id}/edit", edited, form_page=f"/asks/{ask_id}/edit")
+    assert response.status_code == 303, response.text
+    row = await db.fetchrow("SELECT help_kind, help_kind_stated FROM ask WHERE id = $1", ask_id)
+    assert (row["help_kind"], row["help_kind_stated"]) == ("skill", False)
+
+    stated = await post_form(client, f"/asks/{ask_id}/edit", {**edited, "help_kind": "time"},
+                             form_page=f"/asks/{ask_id}/edit")
+    assert stated.status_code == 303
+    assert 'value="time" checked' in (await client.get(f"/asks/{ask_id}/edit")).text
+
+
 async def test_owner_is_nudged_to_renew_and_renews_with_one_tap(client, elm, alice):
     t0 = datetime.now(UTC)
     with clock.frozen_at(t0 - timedelta(days=28)):

@@ -13,8 +13,8 @@ from streetshare.photos.queries import PhotoView, photos_of
 from streetshare.photos.storage import media_url
 from streetshare.places.privacy import approx_distance_m, describe_distance
 
-_COLUMNS = """a.id, a.owner, a.street, a.title, a.description, a.category, a.help_kind, a.needed_by, a.expires_at,
-    a.status, a.neighbours_may_see, a.hidden_at, a.hidden_reason, a.created_at, a.updated_at"""
+_COLUMNS = """a.id, a.owner, a.street, a.title, a.description, a.category, a.help_kind, a.help_kind_stated, a.needed_by,
+    a.expires_at, a.status, a.neighbours_may_see, a.hidden_at, a.hidden_reason, a.created_at, a.updated_at"""
 
 ASK_FOR_VIEWER_SQL = f"""
 SELECT {_COLUMNS}, ow.display_name AS owner_name, s.name AS street_name,
@@ -40,6 +40,7 @@ class AskView:
     description: str
     category: str
     help_kind: str
+    help_kind_stated: bool
     needed_by: date | None
     expires_at: datetime
     status: str
@@ -101,7 +102,7 @@ class AskView:
     def fields(self) -> rules.AskFields:
         return rules.AskFields(title=self.title, description=self.description, category=self.category,
                                help_kind=self.help_kind, neighbours_may_see=self.neighbours_may_see,
-                               needed_by=self.needed_by)
+                               needed_by=self.needed_by, help_kind_stated=self.help_kind_stated)
 
 
 async def ask_for_viewer(ask_id: int, viewer_id: int) -> AskView | None:
@@ -121,6 +122,7 @@ async def ask_for_viewer(ask_id: int, viewer_id: int) -> AskView | None:
         description=row["description"],
         category=row["category"],
         help_kind=row["help_kind"],
+        help_kind_stated=row["help_kind_stated"],
         needed_by=row["needed_by"],
         expires_at=row["expires_at"],
         status=row["status"],

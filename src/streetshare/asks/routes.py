@@ -42,7 +42,8 @@ def form_values(ask: rules.AskFields | None = None, *, help_kind: str | None = N
     if ask is None:
         return {"help_kind": help_kind if help_kind in rules.HELP_KINDS else "", "neighbours_may_see": "1"}
     return {"title": ask.title, "description": ask.description, "category": ask.category,
-            "help_kind": ask.help_kind, "needed_by": ask.needed_by.isoformat() if ask.needed_by else "",
+            # A guessed kind is not ticked, so saving the form keeps it a guess (matching weighs it less).
+            "help_kind": ask.help_kind if ask.help_kind_stated else "", "needed_by": ask.needed_by.isoformat() if ask.needed_by else "",
             "neighbours_may_see": "1" if ask.neighbours_may_see else ""}
 
 
