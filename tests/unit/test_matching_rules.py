@@ -178,9 +178,19 @@ def test_fresher_offers_rank_higher_and_say_so():
 
 
 def test_closeness_and_record_scale_to_one():
-    assert rules.closeness(0) == 1.0 and rules.closeness(rules.FAR_M) == 0.0 and rules.closeness(5000) == 0.0
+    assert rules.closeness(0) == rules.closeness(100) and rules.closeness(rules.FAR_M) == 0.0
+    assert rules.closeness(5000) == 0.0
     assert rules.closeness(None) == rules.UNKNOWN_CLOSENESS
     assert rules.record(0) == 0.0 and rules.record(rules.RECORD_FULL) == 1.0 and rules.record(50) == 1.0
+
+
+def test_the_score_moves_only_in_the_100_m_steps_a_distance_may_be_shown_in():
+    """The API answers with the score: an exact distance in it would place a neighbour's home."""
+    def scored(distance_m: float) -> float:
+        return rules.fit(pair(doc("ladder"), doc("ladder"), distance_m=distance_m), VOCAB).score
+
+    assert scored(310) == scored(340) == scored(260)
+    assert scored(260) > scored(360)
 
 
 def test_a_hoover_ask_matches_a_vacuum_cleaner_with_the_synonym_as_reason():

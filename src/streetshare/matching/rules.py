@@ -53,6 +53,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 
+from streetshare.places.privacy import approx_distance_m
+
 # ---------------------------------------------------------------- kinds
 
 ASK_KINDS = ("borrow", "receive", "skill", "time")
@@ -142,9 +144,11 @@ def score(parts: Mapping[str, float]) -> float:
 
 
 def closeness(distance_m: float | None) -> float:
+    """From the distance as it may be shown (100 m steps), never the exact one: the score is in the
+    API's answer, and an exact figure in it would tell the distance between two homes to a few metres."""
     if distance_m is None:
         return UNKNOWN_CLOSENESS
-    return max(0.0, 1.0 - distance_m / FAR_M)
+    return max(0.0, 1.0 - approx_distance_m(distance_m) / FAR_M)
 
 
 def place(same_street: bool, distance_m: float | None) -> float:
