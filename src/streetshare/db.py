@@ -19,6 +19,7 @@ from typing import Any
 
 import asyncpg
 
+from streetshare import fair_pool
 from streetshare.piccolo_conf import DB
 
 log = logging.getLogger(__name__)
@@ -187,8 +188,6 @@ class PooledConnection(asyncpg.Connection):
 async def open_pool(min_size: int = 1, max_size: int = 10) -> None:
     if DB.pool is None:
         await DB.start_connection_pool(min_size=min_size, max_size=max_size, connection_class=PooledConnection)
-        from streetshare import fair_pool
-
         fair_pool.install(DB.pool)  # connections in the order they were asked for (fair_pool.py)
 
 
