@@ -196,6 +196,9 @@ async def join_by_invite(*, acting: int, code: str, items: str = rules.BRING) ->
         current = await db.fetchval("SELECT street FROM resident WHERE id = $1 FOR UPDATE", acting)
         if current == invite.street_id:
             return invite.street_id
+        # Before the invite row: archiving the street this resident leaves switches off its invites, and
+        # someone moving the other way may be using one of them.
+        await lock_streets_of(acting, also=invite.street_id)
         now = clock.now()
         used = await db.fetchval(
             """
@@ -227,8 +230,9 @@ async def _move(resident_id: int, street_id: int, items: str) -> bool:
     current = await db.fetchval("SELECT street FROM resident WHERE id = $1 FOR UPDATE", resident_id)
     if current == street_id:
         return False
-    # Shared with archiving (which takes it FOR UPDATE): nobody moves in while the street is archived.
-    if await db.fetchval("SELECT archived_at FROM street WHERE id = $1 FOR SHARE", street_id) is not None:
+    # Locked like archiving locks it: nobody moves in while the street is archived.
+    await lock_streets_of(resident_id, also=street_id)
+    if await _archived(street_id):
         raise NotFound()
     from streetshare.coordinators import service as coordinators
 
@@ -257,6 +261,27 @@ async def _archived(street_id: int) -> bool:
     return bool(await db.fetchval("SELECT archived_at IS NOT NULL FROM street WHERE id = $1", street_id))
 
 
+async def lock_streets_of(resident_id: int, *, also: int | None = None) -> None:
+    """Inside a transaction, the resident's row already locked: lock, in one statement and in id order,
+    every street row that moving them (to `also`) or closing their account will lock: the street they
+    live on, those they coordinate, and `also`.
+
+    Taken before any other street lock, so two such transactions never lock two streets in opposite
+    orders. (The lone residents of two streets swapping streets at the same moment did: a deadlock,
+    one of them a 500.) The later per-street locks are then already held. The set cannot grow
+    meanwhile: their street can't change under the resident lock, and they can only be appointed on it.
+    """
+    await db.fetch(
+        """
+        SELECT id FROM street
+        WHERE id = $2 OR id = (SELECT street FROM resident WHERE id = $1)
+           OR id IN (SELECT street FROM street_coordinator WHERE resident = $1)
+        ORDER BY id FOR UPDATE
+        """,
+        resident_id, also,
+    )
+
+
 async def archive_streets_left_empty(resident_id: int, *, staying_on: int | None = None) -> list[int]:
     """Inside the transaction that moves a resident away (to `staying_on`) or closes their account:
     archive the streets they live on or coordinate where no other active resident lives, and switch
@@ -264,11 +289,11 @@ async def archive_streets_left_empty(resident_id: int, *, staying_on: int | None
 
     An archived street keeps its history (offers, asks and exchanges point at it) and needs no
     coordinator (coordinators.service.step_down_when_leaving then lets its last one go); it is no
-    longer listed nearby or joinable, and its name is free again. Each street row is locked
-    (FOR UPDATE, in id order, as step_down_when_leaving does) before its members are counted, and
-    moving in takes the same row FOR SHARE: a neighbour joining at that moment either counts as a
-    member here, or finds the street archived.
+    longer listed nearby or joinable, and its name is free again. Every street row involved is locked
+    first (lock_streets_of) before its members are counted, and moving in locks the same row: a
+    neighbour joining at that moment either counts as a member here, or finds the street archived.
     """
+    await lock_streets_of(resident_id, also=staying_on)
     rows = await db.fetch(
         """
         SELECT s.id FROM street s

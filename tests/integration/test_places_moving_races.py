@@ -1,0 +1,85 @@
+"""Moving street under real concurrency: two residents, each the only member (and coordinator) of their
+street, move to each other's street at the same moment, each in its own transaction on its own pooled
+connection (asyncio.gather), repeated for ROUNDS rounds.
+
+The first to commit archives the street they leave (nobody else lived there), so the other finds it
+gone: a clean domain error (a 404, or an unusable invite), never a deadlock (a 500)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from support.cast import ELM_STREET, OAK_ROAD, make_street, place_resident, quick_resident
+
+from streetshare import clock, db
+from streetshare.errors import NotFound
+from streetshare.places import service
+from streetshare.places.service import InviteUnusable
+
+ROUNDS = int(os.environ.get("MOVING_RACE_ROUNDS", "10"))
+
+
+async def two_lone_streets(round_: int):
+    """Two streets a few hundred metres apart, each with one resident who is also its coordinator."""
+    first, second = await quick_resident(f"First {round_}"), await quick_resident(f"Second {round_}")
+    elm = await make_street(f"Elm Street {round_}", ELM_STREET, coordinator=first)
+    oak = await make_street(f"Oak Road {round_}", OAK_ROAD, coordinator=second)
+    # Homes halfway between: each may join the other's street directly.
+    halfway = ((ELM_STREET[0] + OAK_ROAD[0]) / 2, (ELM_STREET[1] + OAK_ROAD[1]) / 2)
+    await place_resident(first, elm, home=halfway)
+    await place_resident(second, oak, home=halfway)
+    return (first, elm), (second, oak)
+
+
+async def invite(street, code: str) -> str:
+    await db.execute("INSERT INTO street_invite (street, code, created_at) VALUES ($1, $2, $3)",
+                     street.id, code, clock.now())
+    return code
+
+
+async def swap(*calls) -> list:
+    """Run the calls at once: what each returned, or the street-is-gone error it raised. Anything else fails."""
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    unexpected = [r for r in results if isinstance(r, BaseException) and not isinstance(r, NotFound | InviteUnusable)]
+    assert not unexpected, unexpected
+    assert any(not isinstance(r, BaseException) for r in results), results  # somebody moved
+    return results
+
+
+async def nobody_lives_on_an_archived_street() -> None:
+    assert await db.fetchval(
+        "SELECT count(*) FROM resident r JOIN street s ON s.id = r.street WHERE r.is_active AND s.archived_at IS NOT NULL"
+    ) == 0
+
+
+async def test_lone_residents_swapping_streets_at_once_never_deadlock():
+    for round_ in range(ROUNDS):
+        (first, elm), (second, oak) = await two_lone_streets(round_)
+
+        await swap(service.join_street(acting=first.id, street_id=oak.id),
+                   service.join_street(acting=second.id, street_id=elm.id))
+
+        await nobody_lives_on_an_archived_street()
+
+
+async def test_lone_residents_swapping_streets_by_invite_at_once_never_deadlock():
+    for round_ in range(ROUNDS):
+        (first, elm), (second, oak) = await two_lone_streets(round_)
+        to_oak, to_elm = await invite(oak, f"oak-{round_}"), await invite(elm, f"elm-{round_}")
+
+        await swap(service.join_by_invite(acting=first.id, code=to_oak),
+                   service.join_by_invite(acting=second.id, code=to_elm))
+
+        await nobody_lives_on_an_archived_street()
+
+
+async def test_lone_residents_swapping_by_invite_and_directly_at_once_never_deadlock():
+    for round_ in range(ROUNDS):
+        (first, elm), (second, oak) = await two_lone_streets(round_)
+        to_oak = await invite(oak, f"oak-{round_}")
+
+        await swap(service.join_by_invite(acting=first.id, code=to_oak),
+                   service.join_street(acting=second.id, street_id=elm.id))
+
+        await nobody_lives_on_an_archived_street()
