@@ -83,3 +83,37 @@ async def test_lone_residents_swapping_by_invite_and_directly_at_once_never_dead
                    service.join_street(acting=second.id, street_id=elm.id))
 
         await nobody_lives_on_an_archived_street()
+
+
+
+async def waiting_for_locks(count: int) -> None:
+    """Until `count` other transactions wait for a row lock (a few seconds at most)."""
+    for _ in range(500):
+        waiting = await db.fetchval("SELECT count(*) FROM pg_stat_activity "
+                                    "WHERE datname = current_database() AND wait_event_type = 'Lock'")
+        if waiting >= count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{waiting} transactions wait for a lock, not {count}")
+
+
+async def test_resident_moving_away_while_a_coordinator_removes_them_never_deadlocks(carol, alice):
+    """Removing takes the resident's row and then their street's; moving takes the resident's and then
+    the streets'. A transaction held by hand on the street moved to stops the move between the two,
+    while the removal starts: both then wait, and letting go must not leave them waiting on each other."""
+    from streetshare.moderation.service import remove_resident
+
+    oak = await make_street("Oak Road", OAK_ROAD)  # the lower id: a move locks it before the street left
+    elm = await make_street("Elm Street", ELM_STREET, coordinator=carol)
+    await place_resident(alice, elm, home=OAK_ROAD)
+
+    async with db.connection() as held, held.transaction():
+        await held.execute("SELECT id FROM street WHERE id = $1 FOR SHARE", oak.id)
+        moving = asyncio.create_task(service.join_street(acting=alice.id, street_id=oak.id))
+        await waiting_for_locks(1)
+        removing = asyncio.create_task(remove_resident(elm.id, alice.id, acting=carol.id, reason="Moved away"))
+        await waiting_for_locks(2)
+
+    moved, removed = await swap(moving, removing)
+    assert moved is True and isinstance(removed, NotFound)  # they had left: "They aren't a member"
+    assert await db.fetchval("SELECT street FROM resident WHERE id = $1", alice.id) == oak.id

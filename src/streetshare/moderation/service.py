@@ -264,12 +264,14 @@ async def remove_resident(street_id: int, resident_id: int, *, acting: int, reas
         raise Invalid({"resident_id": "To leave the street yourself, step down and join another street."})
     async with db.transaction():
         street = await _street_for_coordinator(street_id, acting)
-        await db.fetchval("SELECT id FROM street WHERE id = $1 FOR UPDATE", street_id)
+        # The resident's row before the street's, as moving street and closing an account take them
+        # (places.service.lock_streets_of): the other order deadlocked with them leaving at that moment.
         member = await db.fetchval(
             "SELECT id FROM resident WHERE id = $1 AND street = $2 FOR UPDATE", resident_id, street_id
         )
         if member is None:
             raise NotFound("They aren't a member of this street.")
+        await db.fetchval("SELECT id FROM street WHERE id = $1 FOR UPDATE", street_id)
         await db.execute("UPDATE resident SET street = NULL, street_joined_at = NULL WHERE id = $1", resident_id)
         # Their open items live on their home street, this one: withdrawn by their own services.
         from streetshare.asks import service as asks
