@@ -121,10 +121,12 @@ class Cursor:
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     @classmethod
-    def decode(cls, text: str | None) -> Cursor | None:
-        """The cursor, or None when there is none or it is not one of ours."""
+    def decode(cls, text: str | None) -> Cursor | SearchCursor | None:
+        """The cursor (a search's: SearchCursor), or None when there is none or it is not one of ours."""
         if not text or len(text) > 80:
             return None
+        if text[0] in SearchCursor.MODES:  # a feed cursor is base64 of digits: it starts with 'M'
+            return SearchCursor.decode(text)
         try:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
             micros, rank, item_id = (int(part) for part in raw.split("."))
@@ -142,6 +144,28 @@ class Cursor:
         if rank > self.rank:
             return 0
         return self.id
+
+
+@dataclass(frozen=True)
+class SearchCursor:
+    """Where a search's next page starts: search results are in relevance order, not by date, so
+    the cursor is how many came before, and whether they were found by near spellings."""
+
+    offset: int
+    near: bool = False
+
+    MODES = ("s", "n")  # by the words, by near spellings
+    LAST = 200  # a search shows at most its first 200 results (each page reads offset + page rows)
+
+    def encode(self) -> str:
+        return f"{self.MODES[self.near]}{self.offset}"
+
+    @classmethod
+    def decode(cls, text: str) -> SearchCursor | None:
+        mode, digits = text[:1], text[1:]
+        if mode not in cls.MODES or not digits.isdigit() or len(digits) > 3 or not 0 < int(digits) < cls.LAST:
+            return None
+        return cls(int(digits), near=mode == "n")
 
 
 # ---------------------------------------------------------------- the page
@@ -195,7 +219,7 @@ class FeedItem:
 @dataclass(frozen=True)
 class FeedPage:
     items: list[FeedItem]
-    next: Cursor | None
+    next: Cursor | SearchCursor | None
     has_street: bool
 
     @property
@@ -238,11 +262,21 @@ _BLOCKS_AND_OWNER = """
 # decides on those few rows. (A query of nothing but excluded words, "-drill", finds nothing.)
 # NEAR (a typo: the words matched nothing in scope) runs the same with {q} a tsquery of the near
 # spellings found in the titles' vocabulary (near_words): "laddder" becomes 'ladder'.
-_TEXT = {
-    FEED: "",
-    WORDS: "\n              AND {a}.search @@ websearch_to_tsquery('english', {q})",
-    NEAR: "\n              AND {a}.search @@ to_tsquery('english', {q})",
-}
+_TSQUERY = {WORDS: "websearch_to_tsquery('english', {q})", NEAR: "to_tsquery('english', {q})"}
+_TEXT = {FEED: "", **{text: "\n              AND {a}.search @@ " + tsquery for text, tsquery in _TSQUERY.items()}}
+
+# A search's results in order of relevance (_RELEVANCE): others' posts before the viewer's own; a
+# match in the title (the search vector's weight A) before one in the description only; the
+# viewer's own street before the neighbouring ones; nearer before farther, by the distance as it is
+# shown (approx_distance_m: 100 m steps, never under 100 m), so the order tells no more about where
+# a neighbour lives than the card does (two homes shown "about 300 m away" tie, whichever is
+# nearer); then newest first. The distance is measured in PostgreSQL, from `here` (the viewer's
+# home, once per query), for the few rows that matched.
+_RANKED = """, {a}.owner = {me}::int AS own,
+                   ts_filter({a}.search, ARRAY['A']::"char"[]) @@ {tsquery} AS in_title,
+                   (SELECT greatest(1, floor(earth_distance(h.at, ll_to_earth(ow.home_lat, ow.home_lng)) / 100 + 0.5))
+                    FROM here h, resident ow WHERE ow.id = {a}.owner) AS away"""
+_RELEVANCE = "own, in_title DESC, elsewhere, away NULLS LAST, created_at DESC, rank DESC, id DESC"
 _LIVE = {"offer": "o.status = 'active' AND o.hidden_at IS NULL", "ask": "a.status = 'open' AND a.hidden_at IS NULL"}
 _BY_WORDS = """(
                 SELECT {a}.* FROM {table} {a}
@@ -258,17 +292,20 @@ _UNION = "\n        UNION ALL\n"
 
 
 def _walk(type_: str, text: str, *, street: str, after: tuple[str, str], limit: str, extra: str = "") -> str:
-    """One street's visible rows of one type, newest first, strictly after `after` (created_at, id)."""
+    """One street's visible rows of one type, strictly after `after` (created_at, id): newest first,
+    or for a search, in relevance order (_RELEVANCE) with what it is ranked by."""
     a = type_[0]
-    source = _TABLE[type_]
+    source, columns, order = _TABLE[type_], f"{a}.id, {a}.created_at", f"{a}.created_at DESC, {a}.id DESC"
     if text in (WORDS, NEAR):
         source = (_BY_WORDS.replace("{table}", type_).replace("{live}", _LIVE[type_])
                   .replace("{street}", street).replace("{a}", a))
-    return (f"SELECT {a}.id, {a}.created_at FROM {source}\n"
+        columns += _RANKED.replace("{tsquery}", _TSQUERY[text]).replace("{a}", a)
+        order = "own, in_title DESC, away NULLS LAST, " + order
+    return (f"SELECT {columns} FROM {source}\n"
             f"            WHERE " + _VISIBLE[type_].replace("{street}", street)
             + f"\n              AND ({a}.created_at, {a}.id) < ({after[0]}, {after[1]}){extra}"
             + _TEXT[text].replace("{a}", a) + _BLOCKS_AND_OWNER.replace("{a}", a)
-            + f"\n            ORDER BY {a}.created_at DESC, {a}.id DESC LIMIT {limit}")
+            + f"\n            ORDER BY {order} LIMIT {limit}")
 
 
 def _scope(type_: str) -> str:
@@ -280,8 +317,9 @@ def _from_cursor(type_: str) -> tuple[str, str]:
 
 
 def _search_part(t: str, text: str) -> str:
-    walk = _walk(t, text, street="sc.street", after=_from_cursor(t), limit="{limit}::int")
-    return (f"        SELECT '{t}'::text AS type, {_RANK_SQL[t]} AS rank, w.id, w.created_at\n"
+    walk = _walk(t, text, street="sc.street", after=_from_cursor(t), limit="{offset}::int + {limit}::int")
+    return (f"        SELECT '{t}'::text AS type, {_RANK_SQL[t]} AS rank, w.id, w.created_at, w.own, w.in_title,\n"
+            f"               sc.street <> {{home}}::int AS elsewhere, w.away\n"
             f"        FROM {_scope(t)}\n"
             f"        CROSS JOIN LATERAL ({walk}) w")
 
@@ -305,10 +343,13 @@ def _more_part(t: str) -> str:
 
 
 def _search_page(text: str) -> str:
-    """A search: for each street in scope and each type, the first page of matches (LIMIT {limit});
-    the page is the newest {limit} of those. Its cost is the index lookups more than the rows."""
-    return ("WITH page AS (\n    SELECT * FROM (\n" + _UNION.join(_search_part(t, text) for t in TYPES)
-            + "\n    ) items\n    ORDER BY " + _KEY + "\n    LIMIT {limit}::int\n)")
+    """A search: for each street in scope and each type, its best matches down to this page
+    (LIMIT {offset} + {limit}); the page is the best {limit} of those after the first {offset}. Its
+    cost is the index lookups and the matched rows of the streets in scope, not the city."""
+    return ("WITH here AS MATERIALIZED (\n"
+            "    SELECT ll_to_earth(r.home_lat, r.home_lng) AS at FROM resident r WHERE r.id = {me}::int\n"
+            "),\npage AS (\n    SELECT * FROM (\n" + _UNION.join(_search_part(t, text) for t in TYPES)
+            + "\n    ) items\n    ORDER BY " + _RELEVANCE + "\n    OFFSET {offset}::int LIMIT {limit}::int\n)")
 
 
 # The feed: most streets in scope hold only a few of the page's rows, so each street and type first
@@ -360,13 +401,17 @@ ORDER BY p.created_at DESC, p.rank DESC, p.id DESC
 
 
 def _names(text: str) -> tuple[str, ...]:
-    """The parameters of one query, in order: the feed's {first}, or a search's {q}."""
-    return _NAMES + (("first",) if text == FEED else ("q",))
+    """The parameters of one query, in order: the feed's {first}, or a search's {q} and {offset}."""
+    return _NAMES + (("first",) if text == FEED else ("q", "offset"))
 
 
 def _build(text: str) -> str:
     params = {name: f"${i}" for i, name in enumerate(_names(text), start=1)}
-    return ((_FEED_PAGE if text == FEED else _search_page(text)) + _ROWS).format(**params)
+    if text == FEED:
+        return (_FEED_PAGE + _ROWS).format(**params)
+    ranked = _ROWS.replace("ORDER BY p.created_at DESC, p.rank DESC, p.id DESC",
+                           "ORDER BY " + ", ".join(f"p.{key}" for key in _RELEVANCE.split(", ")))
+    return (_search_page(text) + ranked).format(**params)
 
 
 PAGE_SQL = {text: _build(text) for text in (FEED, WORDS, NEAR)}
@@ -378,25 +423,60 @@ _QUERY_WORDS = re.compile(r"[^\W\d_]+")
 NEAR_PER_WORD = 3
 
 # For each word of the search (3 letters or more), the titles' words spelt most nearly like it
-# (pg_trgm similarity above its threshold, 0.3), through the trigram index on search_word.
+# (pg_trgm similarity above its threshold, 0.3), through the trigram index on search_word; and
+# which of the spellings a slip of the fingers would give (two letters swapped, "drlil"; a word
+# split in two, "hedgetrimmer"; two run together, "step ladder") are titles' words: a few primary
+# key probes. Trigrams alone miss those: "drlil" and "drill" share 2 of 10 trigrams, and in a
+# city's vocabulary "step" and "ladder" each have nearer spellings than "stepladder".
 _NEAR_WORDS_SQL = """
 SELECT array(SELECT s.word FROM search_word s WHERE s.word % q.word
-             ORDER BY similarity(s.word, q.word) DESC, s.word LIMIT $2) AS near
+             ORDER BY similarity(s.word, q.word) DESC, s.word LIMIT $2) AS near,
+       (SELECT coalesce(array_agg(k.word), '{}') FROM search_word k WHERE k.word = ANY($3::text[])) AS known
 FROM unnest($1::text[]) WITH ORDINALITY AS q(word, n)
 ORDER BY q.n
 """
 
 
+def _swaps(word: str) -> list[str]:
+    """The word with two neighbouring letters swapped, each way it can be: "drlil" -> "drill", ..."""
+    return [word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1) if word[i] != word[i + 1]]
+
+
+def _splits(word: str) -> list[tuple[str, str]]:
+    """The word cut in two words of 3 letters or more: "hedgetrimmer" -> ("hedge", "trimmer"), ..."""
+    return [(word[:i], word[i:]) for i in range(3, len(word) - 2)]
+
+
 async def near_words(q: str) -> str | None:
     """A tsquery (to_tsquery syntax) of the near spellings of the search's words, each word's
     alternatives OR'ed and the words AND'ed ("laddder step" -> "(ladder) & (step | steps)"); None
-    when no word has one. The vocabulary holds letters only, so the text is safe to parse."""
+    when no word has one. Two words run together in the titles' vocabulary are one more
+    alternative for the pair ("step ladder" -> "((step) & (ladder) | stepladder)"). The vocabulary
+    holds letters only, so the text is safe to parse."""
     words = list(dict.fromkeys(w for w in _QUERY_WORDS.findall(q.lower()) if 3 <= len(w) <= 30))[:8]
     if not words:
         return None
-    rows = await db.fetch(_NEAR_WORDS_SQL, words, NEAR_PER_WORD)
-    groups = ["(" + " | ".join(row["near"]) + ")" for row in rows if row["near"]]
-    return " & ".join(groups) or None
+    joined = [a + b for a, b in zip(words, words[1:])]
+    candidates = {c for w in words for c in _swaps(w)} | {h for w in words for pair in _splits(w) for h in pair}
+    rows = await db.fetch(_NEAR_WORDS_SQL, words, NEAR_PER_WORD, sorted(candidates | set(joined)))
+    known = set(rows[0]["known"]) if rows else set()
+    groups = []
+    for word, row in zip(words, rows):
+        alternatives = list(row["near"])
+        alternatives += [w for w in _swaps(word) if w in known and w not in alternatives]
+        alternatives += [f"({a} & {b})" for a, b in _splits(word) if a in known and b in known]
+        groups.append(" | ".join(alternatives))
+    parts, i = [], 0
+    while i < len(words):
+        if i + 1 < len(words) and joined[i] in known:
+            pair = " & ".join(f"({g})" for g in groups[i:i + 2] if g)
+            parts.append(f"({pair} | {joined[i]})" if pair else f"({joined[i]})")
+            i += 2
+        else:
+            if groups[i]:
+                parts.append(f"({groups[i]})")
+            i += 1
+    return " & ".join(parts) or None
 
 
 def first_rows(page: int, streams: int) -> int:
@@ -405,7 +485,7 @@ def first_rows(page: int, streams: int) -> int:
     return min(page, max(3, -(-2 * page // max(1, streams))))
 
 
-def page_query(viewer_id: int, scope: StreetScope, filters: Filters, cursor: Cursor | None, *,
+def page_query(viewer_id: int, scope: StreetScope, filters: Filters, cursor: Cursor | SearchCursor | None, *,
                limit: int = PAGE_SIZE, now: datetime | None = None, near: bool = False,
                shared: bool = False) -> tuple[str, list]:
     """The SQL for one page and its parameters: the feed, or a search by words (or, with `near`,
@@ -414,6 +494,9 @@ def page_query(viewer_id: int, scope: StreetScope, filters: Filters, cursor: Cur
     `shared`: the rows every viewer of this scope may see, before blocks (the feed cache applies
     the viewer's blocks to them); the distances are still the viewer's."""
     streets = [] if scope.home_street_id is None else [scope.home_street_id, *scope.neighbour_ids]
+    skip = cursor.offset if isinstance(cursor, SearchCursor) and filters.q else 0
+    if not isinstance(cursor, Cursor) or filters.q:
+        cursor = None  # a search goes on by its offset; a search's cursor means nothing to the feed
     values = {
         "viewer": 0 if shared else viewer_id,  # 0: nobody, so nobody's blocks
         "me": viewer_id,
@@ -431,6 +514,7 @@ def page_query(viewer_id: int, scope: StreetScope, filters: Filters, cursor: Cur
         "with_asks": filters.type in (None, "ask"),
         "first": first_rows(limit + 1, len(streets) * (2 if filters.type is None else 1)),
         "q": filters.q,
+        "offset": skip,
     }
     text = FEED if not filters.q else NEAR if near else WORDS
     return PAGE_SQL[text], [values[name] for name in _names(text)]
@@ -506,9 +590,10 @@ async def feed_viewer(resident_id: int, filters: Filters | None = None, cursor: 
                       tuple(row["versions"]), row["home_token"], owners, tuple(row["distances"] or ()))
 
 
-async def feed_page(viewer_id: int, filters: Filters | None = None, cursor: Cursor | None = None, *,
+async def feed_page(viewer_id: int, filters: Filters | None = None, cursor: Cursor | SearchCursor | None = None, *,
                     limit: int = PAGE_SIZE, viewer: FeedViewer | None = None) -> FeedPage:
-    """A page of the viewer's feed, newest first, after `cursor`.
+    """A page of the viewer's feed, newest first, after `cursor`; a search's, most relevant first
+    (_RELEVANCE), after the SearchCursor's offset.
 
     `viewer` is feed_viewer's, when the caller has it already.
     A search shows the items whose words match (English stemming: "ladders" finds "ladder"); when
@@ -516,28 +601,46 @@ async def feed_page(viewer_id: int, filters: Filters | None = None, cursor: Curs
     ("laddder" finds "ladder").
     """
     filters = filters or Filters()
-    viewer = viewer or await feed_viewer(viewer_id, filters, cursor, limit=limit)
+    viewer = viewer or await feed_viewer(viewer_id, filters, cursor if isinstance(cursor, Cursor) else None,
+                                         limit=limit)
     scope = viewer.scope
     if scope.home_street_id is None:
         return FeedPage(items=[], next=None, has_street=False)
     items = None
     if not filters.q and not db.in_transaction():
-        items = await _kept_items(viewer, filters, cursor, limit)
+        items = await _kept_items(viewer, filters, cursor if isinstance(cursor, Cursor) else None, limit)
     if items is None:
-        sql, args = page_query(viewer_id, scope, filters, cursor, limit=limit)
-        rows = await db.fetch(sql, *args)
-        if not rows and filters.q:
-            near = await near_words(filters.q)
-            if near:
-                sql, args = page_query(viewer_id, scope, replace(filters, q=near), cursor, limit=limit, near=True)
-                rows = await db.fetch(sql, *args)
+        rows, by_near = await _page_rows(viewer_id, scope, filters, cursor, limit)
         items = [_item(row) for row in rows]
-    following = None
+    following: Cursor | SearchCursor | None = None
     if len(items) > limit:
         items = items[:limit]
-        last = items[-1]
-        following = Cursor(last.created_at, RANK[last.type], last.id)
+        if filters.q:
+            skip = cursor.offset if isinstance(cursor, SearchCursor) else 0
+            if skip + limit < SearchCursor.LAST:
+                following = SearchCursor(skip + limit, near=by_near)
+        else:
+            following = Cursor(items[-1].created_at, RANK[items[-1].type], items[-1].id)
     return FeedPage(items=items, next=following, has_street=True)
+
+
+async def _page_rows(viewer_id: int, scope: StreetScope, filters: Filters, cursor: Cursor | SearchCursor | None,
+                     limit: int) -> tuple[list, bool]:
+    """The page's rows from the database, and whether they were found by near spellings: the feed's,
+    or a search's by its words, or (when those match nothing in scope, and on the later pages of
+    such a search) by their near spellings."""
+    later = isinstance(cursor, SearchCursor) and filters.q is not None
+    rows = []
+    if not (later and cursor.near):
+        sql, args = page_query(viewer_id, scope, filters, cursor, limit=limit)
+        rows = await db.fetch(sql, *args)
+    if rows or not filters.q or (later and not cursor.near):
+        return rows, False
+    near = await near_words(filters.q)
+    if not near:
+        return [], True
+    sql, args = page_query(viewer_id, scope, replace(filters, q=near), cursor, limit=limit, near=True)
+    return await db.fetch(sql, *args), True
 
 
 async def _kept_items(viewer: FeedViewer, filters: Filters, cursor: Cursor | None, limit: int) -> list[FeedItem] | None:

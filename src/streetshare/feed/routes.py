@@ -13,7 +13,7 @@ from litestar.response import Template
 
 from streetshare.asks.queries import asks_of
 from streetshare.errors import Invalid
-from streetshare.feed.queries import Cursor, FeedItem, FeedPage, FeedViewer, Filters, feed_page
+from streetshare.feed.queries import Cursor, FeedItem, FeedPage, FeedViewer, Filters, SearchCursor, feed_page
 from streetshare.offers.queries import offers_of
 from streetshare.offers.rules import CATEGORIES
 from streetshare.places.privacy import describe_distance
@@ -33,7 +33,7 @@ def distance_text(item: FeedItem, viewer_id: int) -> str:
     return describe_distance(item.distance_m) if item.distance_m is not None else ""
 
 
-async def feed_context(viewer: FeedViewer, filters: Filters, cursor: Cursor | None) -> dict[str, Any]:
+async def feed_context(viewer: FeedViewer, filters: Filters, cursor: Cursor | SearchCursor | None) -> dict[str, Any]:
     """What templates/feed/feed.html needs (the home page of a resident with a street)."""
     feed = await feed_page(viewer.id, filters, cursor, viewer=viewer)
     more = f"/?{urlencode({**filters.query_items(), 'cursor': feed.next_cursor})}" if feed.next_cursor else None
