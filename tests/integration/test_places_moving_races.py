@@ -3,7 +3,8 @@ street, move to each other's street at the same moment, each in its own transact
 connection (asyncio.gather), repeated for ROUNDS rounds.
 
 The first to commit archives the street they leave (nobody else lived there), so the other finds it
-gone: a clean domain error (a 404, or an unusable invite), never a deadlock (a 500)."""
+gone: a clean domain error (a 404, or an unusable invite), never a deadlock (a 500). So with a coordinator
+removing or appointing the resident who is leaving at that moment."""
 
 from __future__ import annotations
 
@@ -49,7 +50,8 @@ async def swap(*calls) -> list:
 
 async def nobody_lives_on_an_archived_street() -> None:
     assert await db.fetchval(
-        "SELECT count(*) FROM resident r JOIN street s ON s.id = r.street WHERE r.is_active AND s.archived_at IS NOT NULL"
+        "SELECT count(*) FROM resident r JOIN street s ON s.id = r.street "
+        "WHERE r.is_active AND s.archived_at IS NOT NULL"
     ) == 0
 
 
@@ -86,12 +88,12 @@ async def test_lone_residents_swapping_by_invite_and_directly_at_once_never_dead
 
 
 
-async def waiting_for_locks(count: int) -> None:
-    """Until `count` other transactions wait for a row lock (a few seconds at most)."""
+async def waiting_for_locks(count: int, *, unless_done: asyncio.Task | None = None) -> None:
+    """Until `count` other transactions wait for a row lock (a few seconds at most), or the task is done."""
     for _ in range(500):
         waiting = await db.fetchval("SELECT count(*) FROM pg_stat_activity "
                                     "WHERE datname = current_database() AND wait_event_type = 'Lock'")
-        if waiting >= count:
+        if waiting >= count or (unless_done is not None and unless_done.done()):
             return
         await asyncio.sleep(0.01)
     raise AssertionError(f"{waiting} transactions wait for a lock, not {count}")
@@ -117,3 +119,51 @@ async def test_resident_moving_away_while_a_coordinator_removes_them_never_deadl
     moved, removed = await swap(moving, removing)
     assert moved is True and isinstance(removed, NotFound)  # they had left: "They aren't a member"
     assert await db.fetchval("SELECT street FROM resident WHERE id = $1", alice.id) == oak.id
+
+
+async def test_resident_moving_away_while_a_coordinator_appoints_them_never_deadlocks(carol, alice):
+    """Appointing takes the street's row, then (its foreign key) shares the resident's; moving holds the
+    resident's row and then takes the streets'. Stopped between the two as above, neither may wait on
+    the other: the move goes on, and they step down again on the street they leave."""
+    from streetshare.coordinators.service import appoint_coordinator
+
+    oak = await make_street("Oak Road", OAK_ROAD)
+    elm = await make_street("Elm Street", ELM_STREET, coordinator=carol)
+    await place_resident(alice, elm, home=OAK_ROAD)
+
+    async with db.connection() as held, held.transaction():
+        await held.execute("SELECT id FROM street WHERE id = $1 FOR SHARE", oak.id)
+        moving = asyncio.create_task(service.join_street(acting=alice.id, street_id=oak.id))
+        await waiting_for_locks(1)
+        appointing = asyncio.create_task(appoint_coordinator(elm.id, alice.id, acting=carol.id))
+        await waiting_for_locks(2, unless_done=appointing)
+
+    moved, appointed = await swap(moving, appointing)
+    assert moved is True and appointed == alice.display_name
+    assert await db.fetchval("SELECT street FROM resident WHERE id = $1", alice.id) == oak.id
+    assert await db.fetchval("SELECT count(*) FROM street_coordinator WHERE resident = $1", alice.id) == 0
+
+
+async def test_closing_an_account_while_a_coordinator_appoints_them_never_deadlocks(carol, alice, bob):
+    """Closing an account takes the resident's row, then the streets they live on or coordinate (Oak
+    Road, held here by hand, then Elm Street); appointing them on Elm Street meanwhile goes on."""
+    from streetshare.accounts.service import close_account
+    from streetshare.coordinators.service import appoint_coordinator
+
+    oak = await make_street("Oak Road", OAK_ROAD, coordinator=bob)
+    await db.execute("INSERT INTO street_coordinator (street, resident, appointed_at) VALUES ($1, $2, $3)",
+                     oak.id, alice.id, clock.now())
+    elm = await make_street("Elm Street", ELM_STREET, coordinator=carol)
+    await place_resident(alice, elm)
+
+    async with db.connection() as held, held.transaction():
+        await held.execute("SELECT id FROM street WHERE id = $1 FOR SHARE", oak.id)
+        closing = asyncio.create_task(close_account(acting=alice.id, password=alice.password))
+        await waiting_for_locks(1)
+        appointing = asyncio.create_task(appoint_coordinator(elm.id, alice.id, acting=carol.id))
+        await waiting_for_locks(2, unless_done=appointing)
+
+    closed, appointed = await swap(closing, appointing)
+    assert closed is None and appointed == alice.display_name
+    assert await db.fetchval("SELECT is_active FROM resident WHERE id = $1", alice.id) is False
+    assert await db.fetchval("SELECT count(*) FROM street_coordinator WHERE resident = $1", alice.id) == 0

@@ -241,7 +241,8 @@ async def close_account(*, acting: int, password: str, client: throttle.Client =
     from streetshare.places import service as places
 
     async with db.transaction():
-        if await db.fetchval("SELECT id FROM resident WHERE id = $1 AND is_active FOR UPDATE", acting) is None:
+        # NO KEY, as moving street (places.service._move): a coordinator appointing them meanwhile goes on.
+        if await db.fetchval("SELECT id FROM resident WHERE id = $1 AND is_active FOR NO KEY UPDATE", acting) is None:
             raise NotFound()  # closed a moment ago, in another request
         out = await exchange_queries.item_still_out(acting)
         if out is not None:

@@ -267,7 +267,7 @@ async def remove_resident(street_id: int, resident_id: int, *, acting: int, reas
         # The resident's row before the street's, as moving street and closing an account take them
         # (places.service.lock_streets_of): the other order deadlocked with them leaving at that moment.
         member = await db.fetchval(
-            "SELECT id FROM resident WHERE id = $1 AND street = $2 FOR UPDATE", resident_id, street_id
+            "SELECT id FROM resident WHERE id = $1 AND street = $2 FOR NO KEY UPDATE", resident_id, street_id
         )
         if member is None:
             raise NotFound("They aren't a member of this street.")

@@ -193,7 +193,7 @@ async def join_by_invite(*, acting: int, code: str, items: str = rules.BRING) ->
     if invite is None:
         raise NotFound(rules.invite_problem(None, clock.now()) or "")
     async with db.transaction():
-        current = await db.fetchval("SELECT street FROM resident WHERE id = $1 FOR UPDATE", acting)
+        current = await db.fetchval("SELECT street FROM resident WHERE id = $1 FOR NO KEY UPDATE", acting)
         if current == invite.street_id:
             return invite.street_id
         # Before the invite row: archiving the street this resident leaves switches off its invites, and
@@ -227,7 +227,9 @@ async def _move(resident_id: int, street_id: int, items: str) -> bool:
 
     The history (finished offers, fulfilled or expired asks) stays on the old street.
     """
-    current = await db.fetchval("SELECT street FROM resident WHERE id = $1 FOR UPDATE", resident_id)
+    # NO KEY: a coordinator appointing them meanwhile (street row, then a foreign key's share of this
+    # one) goes on, instead of both waiting for the other: this transaction then wants that street.
+    current = await db.fetchval("SELECT street FROM resident WHERE id = $1 FOR NO KEY UPDATE", resident_id)
     if current == street_id:
         return False
     # Locked like archiving locks it: nobody moves in while the street is archived.
@@ -262,9 +264,9 @@ async def _archived(street_id: int) -> bool:
 
 
 async def lock_streets_of(resident_id: int, *, also: int | None = None) -> None:
-    """Inside a transaction, the resident's row already locked: lock, in one statement and in id order,
-    every street row that moving them (to `also`) or closing their account will lock: the street they
-    live on, those they coordinate, and `also`.
+    """Inside a transaction, the resident's row already locked (FOR NO KEY UPDATE, see _move): lock, in
+    one statement and in id order, every street row that moving them (to `also`) or closing their
+    account will lock: the street they live on, those they coordinate, and `also`.
 
     Taken before any other street lock, so two such transactions never lock two streets in opposite
     orders. (The lone residents of two streets swapping streets at the same moment did: a deadlock,
