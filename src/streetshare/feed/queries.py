@@ -274,8 +274,8 @@ _TEXT = {FEED: "", **{text: "\n              AND {a}.search @@ " + tsquery for t
 # home, once per query), for the few rows that matched.
 _RANKED = """, {a}.owner = {me}::int AS own,
                    ts_filter({a}.search, ARRAY['A']::"char"[]) @@ {tsquery} AS in_title,
-                   (SELECT greatest(1, floor(earth_distance(h.at, ll_to_earth(ow.home_lat, ow.home_lng)) / 100 + 0.5))
-                    FROM here h, resident ow WHERE ow.id = {a}.owner) AS away"""
+                   greatest(1, floor(earth_distance(h.at, ll_to_earth(hm.home_lat, hm.home_lng)) / 100 + 0.5)) AS away"""
+_HOMES = "\n            JOIN resident hm ON hm.id = {a}.owner CROSS JOIN here h"
 _RELEVANCE = "own, in_title DESC, elsewhere, away NULLS LAST, created_at DESC, rank DESC, id DESC"
 _LIVE = {"offer": "o.status = 'active' AND o.hidden_at IS NULL", "ask": "a.status = 'open' AND a.hidden_at IS NULL"}
 _BY_WORDS = """(
@@ -300,6 +300,7 @@ def _walk(type_: str, text: str, *, street: str, after: tuple[str, str], limit: 
         source = (_BY_WORDS.replace("{table}", type_).replace("{live}", _LIVE[type_])
                   .replace("{street}", street).replace("{a}", a))
         columns += _RANKED.replace("{tsquery}", _TSQUERY[text]).replace("{a}", a)
+        source += _HOMES.replace("{a}", a)
         order = "own, in_title DESC, away NULLS LAST, " + order
     return (f"SELECT {columns} FROM {source}\n"
             f"            WHERE " + _VISIBLE[type_].replace("{street}", street)
