@@ -54,6 +54,23 @@ async def test_feed_pages_with_a_next_cursor(client, elm, alice, bob):
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "cursor"
 
 
+async def test_search_pages_in_relevance_order_with_a_next_cursor(client, elm, alice, bob):
+    for n in range(22):
+        with clock.frozen_at(T0 + timedelta(minutes=n)):
+            if n < 2:
+                await make_offer(bob, title=f"Ladder number {n}")
+            else:
+                await make_offer(bob, title=f"Thing number {n}", description="Comes with a ladder.")
+    with clock.frozen_at(T0 + timedelta(minutes=30)):
+        await make_offer(alice, title="My own ladder")
+    headers = await api_token(client, alice)
+    first = (await client.get("/api/v1/feed", headers=headers, params={"q": "ladder"})).json()
+    assert [i["title"] for i in first["items"][:3]] == ["Ladder number 1", "Ladder number 0", "Thing number 21"]
+    second = (await client.get("/api/v1/feed", headers=headers, params={"q": "ladder", "cursor": first["next"]})).json()
+    assert [i["title"] for i in second["items"]] == ["Thing number 3", "Thing number 2", "My own ladder"]
+    assert second["next"] is None
+
+
 async def test_feed_filters_and_search_in_the_api(client, elm, alice, bob):
     await make_offer(bob, title="Aluminium ladder to lend")
     await make_offer(bob, kind="give", title="Cot to give away", category="children")
