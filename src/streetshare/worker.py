@@ -16,6 +16,7 @@ from streetshare import clock, db, jobs, ratelimit
 from streetshare.accounts import throttle
 from streetshare.asks import service as asks
 from streetshare.exchanges import service as exchanges
+from streetshare.feed import digest as street_digest
 from streetshare.jobs import queue as job_queue
 from streetshare.matching import service as matching  # noqa: F401 (registers the match_ask / match_offer jobs)
 from streetshare.notifications import service as notifications
@@ -47,6 +48,7 @@ UPKEEP += [job_queue.fail_abandoned, job_queue.purge_finished, notifications.sch
            notifications.send_loan_reminders]
 UPKEEP += [asks.expire_due_asks, asks.remind_expiring_asks]
 UPKEEP += [exchanges.expire_stale_requests]
+UPKEEP += [street_digest.compose_street_roundups]
 
 
 async def run_upkeep(tasks: list[Task] | None = None) -> dict[str, int]:

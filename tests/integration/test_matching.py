@@ -60,8 +60,8 @@ async def asks_for(offer_id: int) -> list[int]:
 
 
 async def notifications(person) -> list[str]:
-    rows = await db.fetch("SELECT text FROM notification WHERE resident = $1 AND kind = 'match_found' ORDER BY id",
-                          person.id)
+    rows = await db.fetch("SELECT text FROM notification WHERE resident = $1 "
+                          "AND kind IN ('match_found', 'ask_matches_offer') ORDER BY id", person.id)
     return [r["text"] for r in rows]
 
 
@@ -433,7 +433,7 @@ async def test_matching_is_requested_as_a_job_and_runs_in_the_worker(alice, bob,
     assert await db.fetchval("SELECT count(*) FROM match") == 0  # nothing happens in the request
     assert [j.kind for j in await jobs.queue.pending()] == ["match_ask", "match_offer"]
     ctx = jobs.JobContext.of(Settings(mode="development", secret_key="k" * 40, base_url="http://t", data_dir=tmp_path))
-    assert await jobs.run_ready(ctx) == 2
+    assert await jobs.run_ready(ctx) == 3  # the two match jobs, and bob's immediate email about alice's new ask
     assert await db.fetchval("SELECT count(*) FROM match") == 1
     assert len(await notifications(alice)) == 1
 

@@ -3,7 +3,7 @@ and signed one-click unsubscribe tokens."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -14,7 +14,9 @@ SECRET = "test-secret-key-that-is-long-enough-0123456789"
 ISSUE_KINDS = {"request_received", "accepted", "declined", "message", "handed_over", "due_tomorrow", "overdue",
                "returned", "completed", "thanks_received", "match_found", "ask_expiring",
                # street coordinators (issue 7): moderation of one's items, being appointed, reports to handle
-               "moderation", "coordinator", "report_received"}
+               "moderation", "coordinator", "report_received",
+               # hearing about new things (issue 18): a new ask for what I offer, the daily street round-up
+               "ask_matches_offer", "street_news"}
 
 
 def test_every_kind_the_product_needs_exists_with_a_label_and_a_default():
@@ -111,3 +113,48 @@ def test_tampered_unsubscribe_tokens_are_refused():
 def test_unsubscribe_token_for_an_unknown_scope_cannot_be_made():
     with pytest.raises(ValueError):
         rules.unsubscribe_token(SECRET, 12, "party")
+
+
+def test_a_new_ask_for_what_i_offer_is_emailed_straight_away_and_the_street_roundup_is_opt_in():
+    assert rules.delivery_for("ask_matches_offer", {}) == rules.IMMEDIATE
+    assert rules.delivery_for("street_news", {}) == rules.OFF
+    assert rules.delivery_for("street_news", {"street_news": "daily"}) == rules.DAILY
+    assert rules.delivery_for("street_news", {"street_news": "immediate"}) == rules.OFF  # never one email per post
+
+
+@pytest.mark.parametrize(
+    ("now", "end", "day"),
+    [
+        (datetime(2026, 11, 23, 17, 44, tzinfo=UTC), datetime(2026, 11, 22, 17, 45, tzinfo=UTC), date(2026, 11, 22)),
+        (datetime(2026, 11, 23, 17, 45, tzinfo=UTC), datetime(2026, 11, 23, 17, 45, tzinfo=UTC), date(2026, 11, 23)),
+        (datetime(2026, 11, 24, 1, 0, tzinfo=UTC), datetime(2026, 11, 23, 17, 45, tzinfo=UTC), date(2026, 11, 23)),
+        # British Summer Time: 17:45 in London is 16:45 UTC
+        (datetime(2026, 7, 1, 17, 0, tzinfo=UTC), datetime(2026, 7, 1, 16, 45, tzinfo=UTC), date(2026, 7, 1)),
+    ],
+)
+def test_the_street_roundup_covers_the_day_up_to_a_quarter_before_the_digest(now, end, day):
+    window = rules.roundup_window(now)
+    assert (window.end, window.day) == (end, day)
+    assert window.end < rules.next_digest_at(window.end)  # written before that evening's digest goes out
+
+
+def test_a_roundup_starts_where_the_last_one_ended_but_looks_back_a_week_at_most():
+    window = rules.roundup_window(datetime(2026, 11, 23, 18, 0, tzinfo=UTC))
+    assert window.start(None) == datetime(2026, 11, 22, 17, 45, tzinfo=UTC)
+    assert window.start(datetime(2026, 11, 21, 17, 45, tzinfo=UTC)) == datetime(2026, 11, 21, 17, 45, tzinfo=UTC)
+    assert window.start(datetime(2026, 10, 1, tzinfo=UTC)) == datetime(2026, 11, 16, 17, 45, tzinfo=UTC)
+
+
+def test_roundup_text_counts_each_kind_of_post_and_knows_notices():
+    posts = [{"type": "offer", "title": "Ladder", "url": "/offers/1"}, {"type": "ask", "title": "Drill", "url": "/asks/2"},
+             {"type": "ask", "title": "Lift", "url": "/asks/3"}]
+    assert rules.roundup_text(posts) == "New on your street: 1 offer and 2 asks"
+    assert rules.roundup_text([{"type": "notice", "title": "Bin day moved", "url": "/notices/4"}]) == (
+        "New on your street: 1 notice")
+
+
+def test_roundup_posts_link_only_to_our_own_pages():
+    with pytest.raises(ValueError):
+        rules.clean_posts([{"type": "offer", "title": "Ladder", "url": "https://evil.example/"}])
+    assert rules.clean_posts([{"type": "offer", "title": "  Step\n ladder ", "url": "/offers/1"}]) == [
+        {"type": "offer", "title": "Step ladder", "url": "/offers/1"}]

@@ -57,7 +57,7 @@ async def match_ask(ask_id: int, *, notify: bool = True) -> list[Stored]:
         if ranking.subject is not None and ranking.subject.live:
             await _forget_stale("ask", ask_id, ranking.qualified)
         if notify:
-            await _tell(stored)
+            await _tell(stored, offerer_kind="ask_matches_offer")  # a new ask: its offerers hear at once
     return stored
 
 
@@ -109,7 +109,7 @@ async def _forget_stale(kind: str, item_id: int, qualified: frozenset[int]) -> N
     )
 
 
-async def _tell(stored: Sequence[Stored]) -> int:
+async def _tell(stored: Sequence[Stored], *, offerer_kind: str = "match_found") -> int:
     """One notification per resident for this run's new matches; returns how many were written."""
     fresh = [s for s in stored if s.is_new]
     if not fresh:
@@ -145,7 +145,7 @@ async def _tell(stored: Sequence[Stored]) -> int:
         who = "A neighbour needs" if askers == 1 else f"{askers} neighbours need"
         text = (f"{who} something your “{state[found[0].id]['offer_title']}” could help with" if len(offers) == 1
                 else f"{who} things you offer")
-        written += await _notify(resident, text, f"/offers/{offers[0]}/matches")
+        written += await _notify(resident, text, f"/offers/{offers[0]}/matches", kind=offerer_kind)
     await db.execute("UPDATE match SET notified_at = $2 WHERE id = ANY($1::int[])", [s.id for s in fresh], clock.now())
     return written
 
@@ -154,8 +154,8 @@ def _neighbours(n: int) -> str:
     return "A neighbour" if n == 1 else f"{n} neighbours"
 
 
-async def _notify(resident_id: int, text: str, url: str) -> int:
-    return 1 if await notifications.notify(resident_id, "match_found", text=text, url=url) is not None else 0
+async def _notify(resident_id: int, text: str, url: str, *, kind: str = "match_found") -> int:
+    return 1 if await notifications.notify(resident_id, kind, text=text, url=url) is not None else 0
 
 
 async def dismiss(match_id: int, *, acting: int) -> bool:

@@ -85,6 +85,10 @@ def digest_email(settings: Settings, *, to: str, display_name: str, resident_id:
             "text": item["text"] or rules.BY_NAME[item["kind"]].label,
             "url": link(settings, item["url"]),
             "when": rules.local_time(item["created_at"]),
+            "posts": [
+                {"label": rules.post_label(p["type"]), "title": p["title"], "url": link(settings, p["url"])}
+                for p in queries.json_list(item.get("details"))
+            ],
         }
         for item in items[:DIGEST_SHOWS]
     ]
@@ -148,7 +152,7 @@ async def send_daily_digest(ctx: JobContext, payload: dict[str, Any]) -> None:
         return
     rows = await db.fetch(
         """
-        SELECT n.id, n.kind, n.text, n.url, n.created_at
+        SELECT n.id, n.kind, n.text, n.url, n.created_at, n.details
         FROM notification n
         WHERE n.resident = $1 AND n.email_via = 'digest' AND n.emailed_at IS NULL AND n.read_at IS NULL
         ORDER BY n.created_at, n.id

@@ -25,6 +25,7 @@ class NotificationItem:
     exchange_id: int | None
     created_at: datetime
     read: bool
+    details: tuple[dict, ...] = ()  # a round-up's posts: type, title, url
 
     @property
     def label(self) -> str:
@@ -73,7 +74,7 @@ async def notifications_for(resident_id: int, *, cursor: str | None = None, limi
     rows = await db.fetch(
         """
         SELECT n.id, n.kind, n.text, n.url, n.actor, a.display_name AS actor_name, n.exchange, n.created_at,
-               n.read_at IS NOT NULL AS read
+               n.read_at IS NOT NULL AS read, n.details
         FROM notification n LEFT JOIN resident a ON a.id = n.actor
         WHERE n.resident = $1 AND ($2::timestamptz IS NULL OR (n.created_at, n.id) < ($2, $3))
         ORDER BY n.created_at DESC, n.id DESC
@@ -87,7 +88,7 @@ async def notifications_for(resident_id: int, *, cursor: str | None = None, limi
     items = [
         NotificationItem(
             id=r["id"], kind=r["kind"], text=r["text"], url=r["url"], actor_id=r["actor"], actor_name=r["actor_name"],
-            exchange_id=r["exchange"], created_at=r["created_at"], read=r["read"],
+            exchange_id=r["exchange"], created_at=r["created_at"], read=r["read"], details=json_list(r["details"]),
         )
         for r in rows[:limit]
     ]
@@ -105,6 +106,37 @@ async def email_choices(resident_id: int) -> EmailChoices:
         choices={k: rules.delivery_for(k, saved) for k in rules.KIND_NAMES},
         all_email_off=bool(row and row["all_email_off"]),
     )
+
+
+@dataclass(frozen=True)
+class RoundupDue:
+    resident_id: int
+    street_id: int
+    through: datetime | None  # where their last round-up ended
+
+
+async def street_news_due(window_end: datetime, *, limit: int = 500) -> list[RoundupDue]:
+    """Residents who opted in to the street round-up, live on a street, and have not had the
+    round-up that ends at `window_end` yet."""
+    rows = await db.fetch(
+        """
+        SELECT s.resident, r.street, s.street_news_through
+        FROM notification_settings s JOIN resident r ON r.id = s.resident
+        WHERE s.choices ->> $1 = $2 AND r.is_active AND r.street IS NOT NULL
+          AND (s.street_news_through IS NULL OR s.street_news_through < $3)
+        ORDER BY s.resident
+        LIMIT $4
+        """,
+        rules.STREET_NEWS, rules.DAILY, window_end, limit,
+    )
+    return [RoundupDue(r["resident"], r["street"], r["street_news_through"]) for r in rows]
+
+
+def json_list(value) -> tuple[dict, ...]:
+    """A jsonb list of objects as a tuple of dicts (NULL: empty)."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    return tuple(v for v in value if isinstance(v, dict)) if isinstance(value, list) else ()
 
 
 def json_object(value) -> dict:

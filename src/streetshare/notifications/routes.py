@@ -42,6 +42,7 @@ async def mark_all_read(request: Request) -> Redirect:
 def _settings_context(choices: queries.EmailChoices) -> dict:
     return {
         "kinds": rules.KINDS,
+        "news_kinds": rules.NEWS_KINDS,
         "deliveries": [(d, rules.DELIVERY_LABELS[d]) for d in rules.DELIVERIES],
         "all_email_off": choices.all_email_off,
     }

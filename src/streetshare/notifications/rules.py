@@ -25,6 +25,7 @@ class Kind:
     name: str
     label: str  # as a settings line: "when ..."
     default: str  # IMMEDIATE, DAILY or OFF
+    deliveries: tuple[str, ...] = DELIVERIES  # the choices offered for it
 
 
 # The things we tell residents about, in the order the settings page lists them. Requests, answers
@@ -41,12 +42,16 @@ KINDS: tuple[Kind, ...] = (
     Kind("completed", "An exchange is completed", OFF),
     Kind("thanks_received", "Someone says thank you", DAILY),
     Kind("match_found", "A new offer matches one of your asks", DAILY),
+    Kind("ask_matches_offer", "A new ask matches something you offer", IMMEDIATE),
+    Kind("street_news", "A round-up of new offers and asks on your street, once a day", OFF, (DAILY, OFF)),
     Kind("ask_expiring", "One of your asks is about to expire", DAILY),
     Kind("moderation", "A coordinator hides something of yours or removes you from the street", IMMEDIATE),
     Kind("coordinator", "You're appointed a coordinator of your street", IMMEDIATE),
     Kind("report_received", "A neighbour reports something on the street you coordinate", DAILY),
 )
 BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}
+# Hearing about new things on the street (the settings page shows them first, together).
+NEWS_KINDS = ("street_news", "ask_matches_offer")
 KIND_NAMES = tuple(BY_NAME)
 
 # The special unsubscribe scopes besides a kind: every 'daily' kind, or all email.
@@ -67,7 +72,7 @@ def delivery_for(kind: str, choices: Mapping[str, str] | None, *, all_email_off:
     if all_email_off:
         return OFF
     chosen = (choices or {}).get(kind)
-    if chosen in DELIVERIES:
+    if chosen in BY_NAME[kind].deliveries:
         return chosen
     return BY_NAME[kind].default
 
@@ -84,8 +89,9 @@ def clean_choices(submitted: Mapping[str, str]) -> tuple[dict[str, str], dict[st
     for kind, value in submitted.items():
         if kind not in BY_NAME:
             errors[kind] = "There is no such kind of notification."
-        elif value not in DELIVERIES:
-            errors[kind] = "Choose straight away, a daily digest, or no email."
+        elif value not in BY_NAME[kind].deliveries:
+            errors[kind] = ("Choose straight away, a daily digest, or no email." if BY_NAME[kind].deliveries == DELIVERIES
+                            else "Choose a daily digest, or no email.")
         else:
             choices[kind] = value
     return choices, errors
@@ -160,6 +166,69 @@ def digest_day(at: datetime) -> date:
 def digest_key(resident_id: int, at: datetime) -> str:
     """The idempotency key of a resident's digest job: one per resident per day."""
     return f"digest:{resident_id}:{digest_day(at).isoformat()}"
+
+
+# --- the street round-up ---------------------------------------------------------------------------
+# Residents who opt in ("street_news": daily) get, once a day, one notification listing the new
+# offers and asks (later: notices) on their street, in the app and in that evening's digest email.
+# A round-up covers the day up to ROUNDUP_CUTOFF, a little before the digest goes out, so that the
+# upkeep task (which runs every minute) has written it before the digest job runs.
+
+STREET_NEWS = "street_news"
+ROUNDUP_CUTOFF = time(17, 45)
+ROUNDUP_LOOKS_BACK = timedelta(days=7)  # a worker down for longer does not send a month in one go
+ROUNDUP_SHOWS = 20
+POST_TYPES = {"offer": ("offer", "offers"), "ask": ("ask", "asks"), "notice": ("notice", "notices")}
+
+
+@dataclass(frozen=True)
+class RoundupWindow:
+    end: datetime  # the latest cutoff at or before now
+    day: date  # the digest day it belongs to
+
+    def start(self, through: datetime | None) -> datetime:
+        """Where this resident's round-up starts: where the last one ended (at most a week back),
+        or a day before `end` for a first one."""
+        if through is None:
+            return self.end - timedelta(days=1)
+        return max(through, self.end - ROUNDUP_LOOKS_BACK)
+
+
+def roundup_window(now: datetime) -> RoundupWindow:
+    local = now.astimezone(DIGEST_ZONE)
+    end = datetime.combine(local.date(), ROUNDUP_CUTOFF, tzinfo=DIGEST_ZONE)
+    if end > local:
+        end = datetime.combine(local.date() - timedelta(days=1), ROUNDUP_CUTOFF, tzinfo=DIGEST_ZONE)
+    return RoundupWindow(end=end.astimezone(UTC), day=end.date())
+
+
+def roundup_text(posts: list[Mapping[str, str]]) -> str:
+    """"New on your street: 2 offers and 1 ask"."""
+    counts: dict[str, int] = {}
+    for post in posts:
+        counts[post["type"]] = counts.get(post["type"], 0) + 1
+    parts = []
+    for type_, n in counts.items():
+        one, many = POST_TYPES.get(type_, ("post", "posts"))
+        parts.append(f"{n} {one if n == 1 else many}")
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"New on your street: {listed}"
+
+
+def clean_posts(posts: list[Mapping[str, str]]) -> list[dict[str, str]]:
+    """The round-up's details: type, a one-line title and a link on this site, for each post."""
+    cleaned = []
+    for post in posts:
+        url = str(post.get("url") or "")
+        if own_path_error(url) is not None:
+            raise ValueError(f"round-up url {url!r} {own_path_error(url)}")
+        title = re.sub(r"\s+", " ", str(post.get("title") or "")).strip()[:120]
+        cleaned.append({"type": str(post.get("type") or "post"), "title": title, "url": url})
+    return cleaned
+
+
+def post_label(type_: str) -> str:
+    return POST_TYPES.get(type_, ("post", "posts"))[0]
 
 
 # --- one-click unsubscribe tokens ----------------------------------------------------------------

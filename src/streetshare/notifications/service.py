@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from streetshare import clock, db, jobs
 from streetshare.errors import Invalid, NotFound
@@ -31,6 +31,7 @@ async def notify(
     text: str = "",
     url: str = "",
     once_key: str | None = None,
+    details: list[dict[str, str]] | None = None,
 ) -> int | None:
     """Tell `resident_id` about something: one notification row, and its email job if they want
     this kind emailed straight away (or a place in their daily digest). Runs in the caller's
@@ -38,7 +39,7 @@ async def notify(
 
     `text` is shown as is; name other people by display name only, never by email.
     `url` is a path on this site ("/exchanges/12"). With `once_key`, a second call with the same
-    key does nothing (for reminders). Returns the notification's id, or None when nothing was
+    key does nothing (for reminders). `details` lists what a round-up is about (rules.clean_posts). Returns the notification's id, or None when nothing was
     written (a repeated once_key, or a resident notified about their own action).
     """
     if kind not in rules.BY_NAME:
@@ -64,12 +65,14 @@ async def notify(
         via = rules.email_via(delivery)
         notification_id = await db.fetchval(
             """
-            INSERT INTO notification (resident, kind, actor, exchange, text, url, created_at, email_via, once_key)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            INSERT INTO notification (resident, kind, actor, exchange, text, url, created_at, email_via, once_key,
+                                      details)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)
             ON CONFLICT (once_key) DO NOTHING
             RETURNING id
             """,
             resident_id, kind, actor_id, exchange_id, text.strip()[: rules.TEXT_LENGTH], url, now, via, once_key,
+            json.dumps(details) if details is not None else None,
         )
         if notification_id is None:
             return None
@@ -102,6 +105,27 @@ async def schedule_daily_digests() -> int:
         if await enqueue_digest(row["resident"]) is not None:
             scheduled += 1
     return scheduled
+
+
+async def post_street_roundup(resident_id: int, *, window: rules.RoundupWindow,
+                              posts: Sequence[Mapping[str, str]]) -> int | None:
+    """Write the resident's street round-up for `window` (plain data: each post a type, a title and
+    a path on this site, newest first), and remember that this window is done, even when there was
+    nothing new (then nothing is written). Once per resident per day, however often it is called."""
+    details = rules.clean_posts(list(posts))
+    async with db.transaction():
+        status = await db.execute(
+            """
+            UPDATE notification_settings SET street_news_through = $2
+            WHERE resident = $1 AND (street_news_through IS NULL OR street_news_through < $2)
+            """,
+            resident_id, window.end,
+        )
+        if status.split()[-1] == "0" or not details:
+            return None
+        return await notify(resident_id, rules.STREET_NEWS, text=rules.roundup_text(details), url="/",
+                            once_key=f"{rules.STREET_NEWS}:{resident_id}:{window.day.isoformat()}",
+                            details=details[: rules.ROUNDUP_SHOWS])
 
 
 async def mark_all_read(*, acting: int) -> int:

@@ -22,10 +22,14 @@ class Notification(Table, tablename="notification"):
     emailed_at = Timestamptz(null=True, default=None)
     email_job = BigInt(null=True, default=None)
     once_key = Varchar(length=200, unique=True, null=True, default=None)
+    # What a round-up lists: [{"type": "offer", "title": "Step ladder", "url": "/offers/3"}].
+    details = JSONB(null=True, default=None)
 
 
 class NotificationSettings(Table, tablename="notification_settings"):
     resident = ForeignKey(references=Resident, on_delete=OnDelete.cascade, unique=True, null=False)
     choices = JSONB(default={})
     all_email_off = Boolean(default=False)
+    # The end of the last street round-up window composed for this resident.
+    street_news_through = Timestamptz(null=True, default=None)
     updated_at = Timestamptz()
