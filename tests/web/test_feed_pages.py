@@ -98,6 +98,24 @@ async def test_more_link_walks_through_pages_with_the_filters_kept(client, elm, 
     assert 'rel="next"' not in second.text and "A drill" not in second.text
 
 
+async def test_search_more_link_goes_on_in_relevance_order(client, elm, alice, bob):
+    import re
+
+    for n in range(22):
+        with clock.frozen_at(T0 + timedelta(minutes=n)):
+            await make_offer(bob, title=f"Ladder number {n}" if n < 2 else f"Tool number {n}",
+                             description="" if n < 2 else "Good for reaching a ladder's top.")
+    await sign_in(client, alice)
+    first = await client.get("/", params={"q": "ladder"})
+    assert first.text.count('class="item-card') == 20
+    assert first.text.index("Ladder number 0") < first.text.index("Tool number 21")  # the title match first
+    more = re.search(r'href="(/\?[^"]+)" rel="next"', first.text)
+    assert more and "q=ladder" in more.group(1) and "cursor=" in more.group(1)
+    second = await client.get(more.group(1).replace("&amp;", "&"))
+    assert second.text.count('class="item-card') == 2
+    assert "Tool number 3<" in second.text and "Tool number 2<" in second.text and 'rel="next"' not in second.text
+
+
 async def test_a_cursor_we_did_not_make_shows_the_first_page(client, elm, alice, bob):
     await make_offer(bob, title="Ladder to lend")
     await sign_in(client, alice)
