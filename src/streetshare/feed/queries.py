@@ -12,8 +12,11 @@ covering index offer_feed / ask_feed (street, created_at DESC, id DESC, INCLUDE 
 filters need) from the cursor, reading no table rows: a few rows of each street first, and more
 only from the streets that may hold more of the page (_FEED_PAGE). Only the page's rows are read,
 joined to their owner, street and first photo. A search finds each street's matches through the
-per-street word index (street_words) instead. So the cost depends on the page size and the streets
-in scope, not on the size of the tables (bench/, docs/performance.md).
+per-street word index (street_words) instead, and lists them most relevant first (_RELEVANCE: others'
+posts before one's own, title before description, own street and nearer first, by the rounded
+distance); its later pages go on by an offset (SearchCursor), each street giving offset + page rows.
+So the cost depends on the page size and the streets in scope, not on the size of the tables
+(bench/, docs/performance.md).
 
 A feed page (not a search) is first looked for in this process's feed cache (feed/cache.py): the
 viewer query (feed_viewer: street, scope, blocks and the streets' change numbers, one query)

@@ -119,7 +119,9 @@ async def api_feed(request: Request, type: FromQuery[str | None] = None, kind: F
                    category: FromQuery[str | None] = None, q: FromQuery[str | None] = None,
                    cursor: FromQuery[str | None] = None) -> FeedOut:
     """`type`: offer or ask. `kind`: lend/give/skill/time (or an ask's borrow/receive/skill/time: each
-    shows its counterpart too). `q`: words (English stemming) or a title with a typo. `cursor`: `next`."""
+    shows its counterpart too). `q`: words (English stemming), or a title with a typo, swapped letters or
+    words split or run together; a search lists the most relevant first (title matches, then your street
+    and nearer neighbours, your own posts last). `cursor`: `next`."""
     return await _api_feed(request, type=type, kind=kind, category=category, q=q, cursor=cursor)
 
 
