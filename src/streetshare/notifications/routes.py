@@ -42,8 +42,7 @@ async def mark_all_read(request: Request) -> Redirect:
 def _settings_context(choices: queries.EmailChoices) -> dict:
     return {
         "kinds": rules.KINDS,
-        "news_kinds": rules.NEWS_KINDS,
-        "deliveries": [(d, rules.DELIVERY_LABELS[d]) for d in rules.DELIVERIES],
+        "news": [rules.BY_NAME[name] for name in rules.NEWS_KINDS],
         "all_email_off": choices.all_email_off,
     }
 

@@ -26,6 +26,10 @@ class Kind:
     label: str  # as a settings line: "when ..."
     default: str  # IMMEDIATE, DAILY or OFF
     deliveries: tuple[str, ...] = DELIVERIES  # the choices offered for it
+    labels: tuple[tuple[str, str], ...] = ()  # how the settings page words a choice, when not DELIVERY_LABELS
+
+    def label_of(self, delivery: str) -> str:
+        return dict(self.labels).get(delivery, DELIVERY_LABELS[delivery])
 
 
 # The things we tell residents about, in the order the settings page lists them. Requests, answers
@@ -43,7 +47,9 @@ KINDS: tuple[Kind, ...] = (
     Kind("thanks_received", "Someone says thank you", DAILY),
     Kind("match_found", "A new offer matches one of your asks", DAILY),
     Kind("ask_matches_offer", "A new ask matches something you offer", IMMEDIATE),
-    Kind("street_news", "A round-up of new offers and asks on your street, once a day", OFF, (DAILY, OFF)),
+    # Off means no round-up at all, in the app too: it is what "opting in" turns on.
+    Kind("street_news", "A round-up of new offers and asks on your street, once a day", OFF, (DAILY, OFF),
+         ((DAILY, "Yes, each evening"), (OFF, "No round-up"))),
     Kind("ask_expiring", "One of your asks is about to expire", DAILY),
     Kind("moderation", "A coordinator hides something of yours or removes you from the street", IMMEDIATE),
     Kind("coordinator", "You're appointed a coordinator of your street", IMMEDIATE),
