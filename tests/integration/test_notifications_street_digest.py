@@ -165,6 +165,16 @@ async def test_roundup_with_all_email_off_stays_in_the_app(alice, bob, settings,
     assert smtp_server.messages == [] and len(await roundups(alice)) == 1
 
 
+async def test_finding_who_is_due_a_roundup_reads_only_the_subscribers_index(alice, bob):
+    await opt_in(alice)
+    await service.save_email_choices(acting=bob.id, choices={"message": "daily"}, all_email_off=False)
+    async with db.transaction():
+        await db.execute("SET LOCAL enable_seqscan = off")  # a tiny table: make the planner show what it can use
+        plan = "\n".join(r[0] for r in await db.fetch(
+            "EXPLAIN " + queries.STREET_NEWS_DUE_SQL.replace("$1", "now()").replace("$2", "500")))
+    assert "notification_settings_street_news" in plan, plan
+
+
 # ---------------------------------------------------------------- one email a day
 
 

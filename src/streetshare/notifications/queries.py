@@ -115,20 +115,21 @@ class RoundupDue:
     through: datetime | None  # where their last round-up ended
 
 
+STREET_NEWS_DUE_SQL = """
+    SELECT s.resident, r.street, s.street_news_through
+    FROM notification_settings s JOIN resident r ON r.id = s.resident
+    WHERE s.choices ->> 'street_news' = 'daily' AND r.is_active AND r.street IS NOT NULL
+      AND (s.street_news_through IS NULL OR s.street_news_through < $1)
+    ORDER BY s.resident
+    LIMIT $2
+"""
+
+
 async def street_news_due(window_end: datetime, *, limit: int = 500) -> list[RoundupDue]:
     """Residents who opted in to the street round-up, live on a street, and have not had the
-    round-up that ends at `window_end` yet."""
-    rows = await db.fetch(
-        """
-        SELECT s.resident, r.street, s.street_news_through
-        FROM notification_settings s JOIN resident r ON r.id = s.resident
-        WHERE s.choices ->> $1 = $2 AND r.is_active AND r.street IS NOT NULL
-          AND (s.street_news_through IS NULL OR s.street_news_through < $3)
-        ORDER BY s.resident
-        LIMIT $4
-        """,
-        rules.STREET_NEWS, rules.DAILY, window_end, limit,
-    )
+    round-up that ends at `window_end` yet. (The condition on choices is written out, not a
+    parameter, so that it matches the partial index notification_settings_street_news.)"""
+    rows = await db.fetch(STREET_NEWS_DUE_SQL, window_end, limit)
     return [RoundupDue(r["resident"], r["street"], r["street_news_through"]) for r in rows]
 
 
