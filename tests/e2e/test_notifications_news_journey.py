@@ -22,7 +22,7 @@ async def test_street_roundup_opt_in_and_the_roundup_in_the_list_on_a_phone(phon
     await check_axe(phone)
     await phone.get_by_role("button", name="Save").click()
     await phone.get_by_role("status").wait_for()
-    assert await phone.get_by_label("A round-up of new offers and asks on your street, once a day").input_value() == "daily"
+    assert await roundup.input_value() == "daily"
 
     await notify(alice.id, "street_news", text="New on your street: 1 offer and 1 ask", url="/", details=[
         {"type": "offer", "title": "Step ladder, 6 treads", "url": "/notifications/settings"},

@@ -146,8 +146,8 @@ def test_a_roundup_starts_where_the_last_one_ended_but_looks_back_a_week_at_most
 
 
 def test_roundup_text_counts_each_kind_of_post_and_knows_notices():
-    posts = [{"type": "offer", "title": "Ladder", "url": "/offers/1"}, {"type": "ask", "title": "Drill", "url": "/asks/2"},
-             {"type": "ask", "title": "Lift", "url": "/asks/3"}]
+    posts = [{"type": "offer", "title": "Ladder", "url": "/offers/1"},
+             {"type": "ask", "title": "Drill", "url": "/asks/2"}, {"type": "ask", "title": "Lift", "url": "/asks/3"}]
     assert rules.roundup_text(posts) == "New on your street: 1 offer and 2 asks"
     assert rules.roundup_text([{"type": "notice", "title": "Bin day moved", "url": "/notices/4"}]) == (
         "New on your street: 1 notice")

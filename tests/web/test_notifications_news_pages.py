@@ -24,7 +24,8 @@ async def test_settings_page_offers_the_street_roundup_first_as_daily_or_off(cli
     assert options_of(html, "ask_matches_offer") == ["immediate", "daily", "off"]
     assert options_of(html, "message") == ["immediate", "daily", "off"]
     assert html.index('name="street_news"') < html.index('name="request_received"')
-    assert re.search(r'<select id="f-street_news"[^>]*>.*?<option value="off" selected>No round-up<', html, re.S), "opt-in"
+    off = r'<select id="f-street_news"[^>]*>.*?<option value="off" selected>No round-up<'
+    assert re.search(off, html, re.S), "the round-up is opt-in"
 
 
 async def test_resident_opts_in_to_the_street_roundup_and_out_again(client, alice):

@@ -96,8 +96,8 @@ def clean_choices(submitted: Mapping[str, str]) -> tuple[dict[str, str], dict[st
         if kind not in BY_NAME:
             errors[kind] = "There is no such kind of notification."
         elif value not in BY_NAME[kind].deliveries:
-            errors[kind] = ("Choose straight away, a daily digest, or no email." if BY_NAME[kind].deliveries == DELIVERIES
-                            else "Choose a daily digest, or no email.")
+            every = BY_NAME[kind].deliveries == DELIVERIES
+            errors[kind] = "Choose straight away, a daily digest, or no email." if every else "Choose each evening, or none."
         else:
             choices[kind] = value
     return choices, errors

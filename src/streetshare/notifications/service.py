@@ -39,8 +39,9 @@ async def notify(
 
     `text` is shown as is; name other people by display name only, never by email.
     `url` is a path on this site ("/exchanges/12"). With `once_key`, a second call with the same
-    key does nothing (for reminders). `details` lists what a round-up is about (rules.clean_posts). Returns the notification's id, or None when nothing was
-    written (a repeated once_key, or a resident notified about their own action).
+    key does nothing (for reminders). `details` lists what a round-up is about (rules.clean_posts).
+    Returns the notification's id, or None when nothing was written (a repeated once_key, or a
+    resident notified about their own action).
     """
     if kind not in rules.BY_NAME:
         raise ValueError(f"unknown notification kind {kind!r}")
