@@ -7,8 +7,12 @@ so each mapping is checked through the real middleware and exception handlers.
 
 from __future__ import annotations
 
+import asyncio
+import socket
+
 import pytest
 from litestar import get, post
+from litestar.params import FromQuery
 
 from streetshare.app import create_app
 from streetshare.errors import Conflict, Invalid, NotAllowed, NotFound
@@ -373,3 +377,64 @@ async def test_text_with_a_nul_character_that_reaches_the_database_is_a_json_400
 
     assert response.status_code == 400
     assert "character" in response.json()["detail"]
+
+
+# ---------------------------------------------------------------- connections and timeouts of our own
+
+
+async def _connect_to_a_closed_port() -> None:
+    """What an SMTP server or a geocoder refusing the connection does to code of ours: ConnectionRefusedError."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    await asyncio.open_connection("127.0.0.1", port)
+
+
+async def _wait_too_long() -> None:
+    await asyncio.wait_for(asyncio.sleep(1), timeout=0.01)  # TimeoutError
+
+
+FAULTS = {"refused": _connect_to_a_closed_port, "timeout": _wait_too_long}
+
+
+@get("/test-only/outside-the-database", include_in_schema=False)
+async def fail_outside_the_database(fault: FromQuery[str]) -> None:
+    await FAULTS[fault]()
+
+
+@get("/api/v1/test-only/outside-the-database")
+async def api_fail_outside_the_database(fault: FromQuery[str]) -> None:
+    await FAULTS[fault]()
+
+
+@pytest.fixture
+async def outside(settings):
+    app = create_app(settings, manage_pool=False)
+    app.register(fail_outside_the_database)
+    app.register(api_fail_outside_the_database)
+    async with app_client(settings, app=app) as c:
+        yield c
+
+
+def assert_logged_as_our_error(caplog) -> None:
+    messages = [r.getMessage() for r in caplog.records]
+    assert "unhandled error" in messages, messages
+    assert not any(m.startswith("database unavailable") for m in messages), messages
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+async def test_a_refused_connection_or_timeout_outside_the_database_is_a_500_page_not_a_503(outside, caplog, fault):
+    response = await outside.get(f"/test-only/outside-the-database?fault={fault}")
+
+    assert_site_page(response, 500, "Something went wrong on our side")
+    assert "retry-after" not in response.headers
+    assert_logged_as_our_error(caplog)
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+async def test_api_refused_connection_or_timeout_outside_the_database_is_json_500_not_503(outside, caplog, fault):
+    response = await outside.get(f"/api/v1/test-only/outside-the-database?fault={fault}")
+
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Something went wrong on our side"}
+    assert_logged_as_our_error(caplog)

@@ -172,7 +172,8 @@ def database_unavailable_handler(request: Request, exc: Exception) -> Response:
 
 
 def maybe_unavailable_handler(request: Request, exc: Exception) -> Response:
-    """An OSError or an asyncpg InterfaceError: a 503 when it says the database is out of reach, else a 500."""
+    """An OSError (ConnectionError, TimeoutError...) or an asyncpg InterfaceError: a 503 when it says the
+    database is out of reach, else a 500."""
     if database_unreachable(exc):
         return database_unavailable_handler(request, exc)
     return server_error_handler(request, exc)
@@ -205,12 +206,12 @@ def server_error_handler(request: Request, exc: Exception) -> Response:
     return _page(request, 500)
 
 
-# The ways "the database is out of reach" shows: a refused or reset connection, a timeout, PostgreSQL
-# shutting down or starting up (57P01-57P03), a connection lost mid-query (08xxx), too many clients;
-# and (database_unreachable) some OSErrors and InterfaceErrors.
+# The ways "the database is out of reach" shows, whoever raised it: PostgreSQL shutting down or starting
+# up (57P01-57P03), a connection lost mid-query (08xxx), too many clients. And (database_unreachable)
+# a refused or reset connection, a timeout or another OSError raised inside asyncpg (connecting, or
+# waiting for the pool), and some InterfaceErrors. A ConnectionError or TimeoutError from anything else
+# (an SMTP server, the geocoder, an asyncio.wait_for of ours) is our own error: a 500, logged as one.
 DATABASE_UNAVAILABLE = (
-    ConnectionError,
-    TimeoutError,
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.exceptions.TooManyConnectionsError,
@@ -223,8 +224,9 @@ _CLOSED = ("connection is closed", "pool is closing", "pool is closed")
 
 
 def database_unreachable(exc: BaseException) -> bool:
-    """Whether `exc` says the database is out of reach, rather than a bug of ours. An OSError counts when
-    raised inside asyncpg (a stopped embedded PostgreSQL takes its Unix socket with it: FileNotFoundError)."""
+    """Whether `exc` says the database is out of reach, rather than a bug of ours. An OSError (so also a
+    ConnectionError or TimeoutError) counts only when raised inside asyncpg: a refused connection, a
+    connect timeout, a stopped embedded PostgreSQL taking its Unix socket with it (FileNotFoundError)."""
     if isinstance(exc, DATABASE_UNAVAILABLE):
         return True
     if isinstance(exc, asyncpg.InterfaceError):
@@ -250,7 +252,7 @@ def exception_handlers() -> dict:
         asyncpg.exceptions.DataError: query_argument_handler,
         asyncpg.InterfaceError: maybe_unavailable_handler,
         **{cls: database_unavailable_handler for cls in DATABASE_UNAVAILABLE},
-        OSError: maybe_unavailable_handler,
+        OSError: maybe_unavailable_handler,  # ConnectionError and TimeoutError included
         RecursionError: recursion_handler,
         Exception: server_error_handler,
     }
