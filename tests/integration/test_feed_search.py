@@ -130,3 +130,11 @@ async def test_split_words_are_found(streets, alice, bob, dave):
     assert await titles(alice, "step ladder") == ["Stepladder, 6 treads"]
     assert await titles(alice, "hedgetrimmer") == ["Hedge trimmer to lend"]
     assert await titles(alice, "a hedgetrimmer please") == ["Hedge trimmer to lend"]
+
+
+async def test_an_exact_match_comes_before_any_near_spelling(streets, alice, bob):
+    """Near spellings are looked for only when the words themselves find nothing in scope."""
+    await make_offer(bob, title="Grill for barbecues")
+    await make_offer(bob, title="Drill to lend")
+    assert await titles(alice, "grill") == ["Grill for barbecues"]
+    assert await titles(alice, "grils") == ["Grill for barbecues"]
