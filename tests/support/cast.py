@@ -148,6 +148,35 @@ async def app_client(settings, *, app=None) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
+# Each of the cast signed in on a client of their own (for tests where two people take turns).
+@pytest.fixture
+async def as_alice(settings, alice):
+    async with app_client(settings) as c:
+        await sign_in(c, alice)
+        yield c
+
+
+@pytest.fixture
+async def as_bob(settings, bob):
+    async with app_client(settings) as c:
+        await sign_in(c, bob)
+        yield c
+
+
+@pytest.fixture
+async def as_carol(settings, carol):
+    async with app_client(settings) as c:
+        await sign_in(c, carol)
+        yield c
+
+
+@pytest.fixture
+async def as_dave(settings, dave):
+    async with app_client(settings) as c:
+        await sign_in(c, dave)
+        yield c
+
+
 # ---------------------------------------------------------------- exchanges: offers and asks to exchange about
 async def insert_offer(owner: Person, street: StreetRef, *, kind: str = "lend", title: str | None = None,
                        status: str = "active", loan_days: int | None = None, slots: int | None = None,

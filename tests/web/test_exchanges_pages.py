@@ -28,20 +28,6 @@ async def ladder(alice, elm) -> int:
     return await insert_offer(alice, elm, kind="lend", title="Ladder", loan_days=5)
 
 
-@pytest.fixture
-async def as_alice(settings, alice):
-    async with app_client(settings) as c:
-        await sign_in(c, alice)
-        yield c
-
-
-@pytest.fixture
-async def as_bob(settings, bob):
-    async with app_client(settings) as c:
-        await sign_in(c, bob)
-        yield c
-
-
 def exchange_id_from(response) -> int:
     assert response.status_code == 303, response.text
     match = re.match(r"/exchanges/(\d+)", response.headers["location"])

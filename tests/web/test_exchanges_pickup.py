@@ -28,13 +28,6 @@ async def accepted(alice, bob, elm) -> int:
     return ex
 
 
-@pytest.fixture
-async def as_alice(settings, alice):
-    async with app_client(settings) as c:
-        await sign_in(c, alice)
-        yield c
-
-
 def card(html: str, heading_id: str) -> str:
     """The text of the <section> labelled by `heading_id`."""
     match = re.search(rf'<section[^>]*aria-labelledby="{heading_id}".*?</section>', html, re.S)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from support.cast import ELM_STREET, LEEDS, api_token, app_client, make_street, place_resident, post_form, sign_in
+from support.cast import ELM_STREET, LEEDS, api_token, app_client, make_street, place_resident, post_form
 
 from streetshare import clock, db
 from streetshare.matching import service
@@ -50,27 +50,6 @@ async def ladder_ask(alice, elm) -> int:
 async def matched(ladder_ask, ladder_offer) -> int:
     [stored] = await service.match_ask(ladder_ask)
     return stored.id
-
-
-@pytest.fixture
-async def as_alice(settings, alice):
-    async with app_client(settings) as c:
-        await sign_in(c, alice)
-        yield c
-
-
-@pytest.fixture
-async def as_bob(settings, bob):
-    async with app_client(settings) as c:
-        await sign_in(c, bob)
-        yield c
-
-
-@pytest.fixture
-async def as_carol(settings, carol):
-    async with app_client(settings) as c:
-        await sign_in(c, carol)
-        yield c
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from support.cast import (ELM_STREET, LEEDS, app_client, insert_offer, make_street, place_resident, post_form,
-                          sign_in)
+from support.cast import ELM_STREET, LEEDS, insert_offer, make_street, place_resident, post_form
 
 from streetshare import clock, db
 from streetshare.exchanges import service as exchanges
@@ -49,34 +48,6 @@ async def completed_loan(ladder, alice, bob, *, late: bool = False) -> int:
         await exchanges.mark_returned(ex, acting=bob.id)
         await exchanges.confirm_return(ex, acting=alice.id)
     return ex
-
-
-@pytest.fixture
-async def as_alice(settings, alice):
-    async with app_client(settings) as c:
-        await sign_in(c, alice)
-        yield c
-
-
-@pytest.fixture
-async def as_bob(settings, bob):
-    async with app_client(settings) as c:
-        await sign_in(c, bob)
-        yield c
-
-
-@pytest.fixture
-async def as_carol(settings, carol):
-    async with app_client(settings) as c:
-        await sign_in(c, carol)
-        yield c
-
-
-@pytest.fixture
-async def as_dave(settings, dave):
-    async with app_client(settings) as c:
-        await sign_in(c, dave)
-        yield c
 
 
 def assert_no_hint(html: str) -> None:
