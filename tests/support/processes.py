@@ -9,7 +9,6 @@ import pty
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import psutil
+from support.smtp import free_port  # noqa: F401  (re-exported: the process tests take it from here)
 
 SCRIPT = Path(sys.executable).with_name("streetshare")  # the console script in this environment
 
@@ -49,12 +49,6 @@ def fresh_data_dir(name: str) -> Iterator[Path]:
     finally:
         stop_postgres(data_dir / "postgres")
         shutil.rmtree(data_dir.parent, ignore_errors=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Running:
