@@ -133,6 +133,23 @@ async def test_digest_never_includes_my_own_posts_or_other_streets(alice, bob, c
     assert [d["title"] for d in (await roundups(alice))[0].details] == ["Bob's step ladder"]
 
 
+async def test_roundup_leaves_out_what_the_feed_no_longer_shows(alice, bob):
+    """An ask that closed and a time offer whose day has passed are off the feed: off the round-up too."""
+    street = await elm(alice, bob)
+    await opt_in(alice)
+    with clock.frozen_at(MORNING):
+        closed = await post("ask", bob, street, "Closed ask for a drill")
+        await db.execute("UPDATE ask SET expires_at = $2 WHERE id = $1", closed, MORNING + timedelta(hours=1))
+        past = await post("offer", bob, street, "Lift to town this morning")
+        await db.execute("UPDATE offer SET kind = 'time', starts_at = $2, ends_at = $3 WHERE id = $1",
+                         past, MORNING, MORNING + timedelta(hours=2))
+        await post("offer", bob, street, "Bob's step ladder")
+    with clock.frozen_at(BEFORE_THE_DIGEST):
+        await digest.compose_street_roundups()
+
+    assert [d["title"] for d in (await roundups(alice))[0].details] == ["Bob's step ladder"]
+
+
 async def test_street_roundup_is_opt_in(alice, bob, settings, smtp_server):
     street = await elm(alice, bob)
     with clock.frozen_at(MORNING):

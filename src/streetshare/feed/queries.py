@@ -708,3 +708,29 @@ assert [f.name for f in fields(FeedItem)][cache.OWNER] == "owner_id"
 def _item(row) -> FeedItem:
     values = _values(row)
     return FeedItem(*values[:_DISTANCE], _shown(row["distance"]), *values[_DISTANCE + 1:])
+
+
+async def new_on_street(resident_id: int, street_id: int, since: datetime, until: datetime,
+                        *, limit: int) -> list[dict[str, str]]:
+    """New offers and asks on the resident's home street in [since, until) that the feed would show them
+    now (in_scope_sql, with the feed's own live rules: active offers whose time has not passed, open asks
+    not yet closed), never their own; newest first, as plain data for the street round-up."""
+    visible = in_scope_sql("p", viewer="$1", home="$2", neighbours="'{}'::int[]")  # home street only
+    rows = await db.fetch(
+        f"""
+        SELECT 'offer' AS type, p.id, p.title, p.created_at FROM offer p
+        WHERE p.street = $2 AND p.owner <> $1 AND p.created_at >= $3 AND p.created_at < $4
+          AND p.status = 'active' AND {visible}
+          AND (p.kind <> 'time' OR coalesce(p.ends_at, p.starts_at + interval '1 day', 'infinity') > $6)
+        UNION ALL
+        SELECT 'ask' AS type, p.id, p.title, p.created_at FROM ask p
+        WHERE p.street = $2 AND p.owner <> $1 AND p.created_at >= $3 AND p.created_at < $4
+          AND p.status = 'open' AND {visible}
+          AND p.expires_at > $6
+        ORDER BY created_at DESC, id DESC
+        LIMIT $5
+        """,
+        resident_id, street_id, since, until, limit, clock.now(),
+    )
+    return [{"type": r["type"], "title": r["title"], "url": f"/{r['type']}s/{r['id']}"} for r in rows]
+
