@@ -458,8 +458,17 @@ async def test_sign_up_is_limited_per_ip_address_across_app_processes(client, se
         refused = await sign_up(client, email="one-too-many@example.org")
 
     assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
     assert "Too many attempts" in form_error(refused)
     assert await residents() == 3
+
+
+async def test_too_many_reset_requests_for_one_email_are_refused_with_when_to_try_again(client, alice):
+    with clock.frozen_at(WINDOW_START):
+        answers = [await ask_for_reset(client, alice.email) for _ in range(4)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert int(answers[-1].headers["Retry-After"]) > 0
 
 
 def test_the_sign_up_limit_is_generous_for_people_and_tight_for_robots():

@@ -74,8 +74,8 @@ async def signup(request: Request) -> Response:
     except Invalid as exc:
         return form_page("accounts/signup.html", errors=exc.errors, values=keep(data, "email", "display_name"), next=next_path)
     except TooManyAttempts as exc:
-        return form_page("accounts/signup.html", errors={"form": exc.message}, values=keep(data, "email", "display_name"),
-                         next=next_path, status_code=429)
+        return too_many(form_page("accounts/signup.html", errors={"form": exc.message},
+                                  values=keep(data, "email", "display_name"), next=next_path, status_code=429), exc)
     token = await service.start_session(resident.id, days=settings_of(request).session_days)
     return set_session_cookie(Redirect(path=next_path, status_code=303), token, settings_of(request))
 
@@ -165,8 +165,8 @@ async def forgot(request: Request) -> Template:
         await ratelimit.hit(f"reset-ip:{client_ip(request)}", **RESET_IP_LIMIT)
         await ratelimit.hit(f"reset-email:{throttle.account_key(email)}", limit=3, window_s=3600)
     except TooManyAttempts as exc:
-        return form_page("accounts/forgot.html", errors={"form": exc.message}, values=keep(data, "email"), sent=False,
-                         status_code=429)
+        return too_many(form_page("accounts/forgot.html", errors={"form": exc.message}, values=keep(data, "email"),
+                                  sent=False, status_code=429), exc)
     created = await service.create_password_reset(email)
     response = page("accounts/forgot.html", errors={}, values={}, sent=True)
     if created is not None:
