@@ -29,6 +29,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.routes import HTTPRoute
 
 from streetshare.accounts import rules as accounts_rules
+from streetshare.asks import routes as asks_routes
 from streetshare.asks import rules as asks_rules
 from streetshare.coordinators import rules as coordinators_rules
 from streetshare.exchanges import rules as exchanges_rules
@@ -37,6 +38,7 @@ from streetshare.exchanges.states import State as ExchangeState
 from streetshare.feed import queries as feed_queries
 from streetshare.moderation import rules as moderation_rules
 from streetshare.notifications import rules as notifications_rules
+from streetshare.offers import routes as offers_routes
 from streetshare.offers import rules as offers_rules
 from streetshare.places import rules as places_rules
 from streetshare.reputation import rules as reputation_rules
@@ -200,8 +202,8 @@ PROPERTY_ENUMS: dict[tuple[str, str], Iterable[str]] = {
     **{(s, "help_kind"): asks_rules.HELP_KINDS for s in ("AskIn", "AskPatch", "AskOut", "OwnAskOut", "MatchedAsk")},
     **{(s, "status"): [v.value for v in offers_rules.Status] for s in ("OfferOut", "OwnOfferOut")},
     **{(s, "status"): [v.value for v in asks_rules.Status] for s in ("AskOut", "OwnAskOut")},
-    ("OfferPatch", "status"): ["paused", "active", "withdrawn"],
-    ("AskPatch", "status"): ["withdrawn", "fulfilled"],
+    ("OfferPatch", "status"): list(offers_routes.PATCH_STATUS),
+    ("AskPatch", "status"): list(asks_routes.PATCH_STATUS),
     ("FeedItemOut", "type"): feed_queries.TYPES,
     ("FeedItemOut", "kind"): offers_rules.KINDS,
     ("FeedItemOut", "help_kind"): asks_rules.HELP_KINDS,
