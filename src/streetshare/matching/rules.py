@@ -426,10 +426,7 @@ def _strength(covered: frozenset[int], other: Doc, vocab: Vocabulary, compounds:
         return IN_DESCRIPTION
     if not compounds:
         return 1.0
-    after = max(covered) + 1
-    following = other.at.get(after)
-    if (following is not None and after in other.title_positions and following not in vocab.stop
-            and (other.head is None or following in other.head) and following.isalpha()):
+    if _names_a_kind_of(covered, other, vocab):
         return MODIFIER
     if _in_longer_phrase(covered, None, other, vocab) == "inside":
         return MODIFIER  # "drill" in "drill bits", "hedge" in "hedge cutter"
