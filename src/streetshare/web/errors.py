@@ -152,13 +152,18 @@ def _api_validation(exc: ValidationException) -> Response:
     return json_error(422, "Some fields are missing or invalid.", errors)
 
 
+def _answer(request: Request, status: int, message: str | None = None, headers: dict[str, str] | None = None) -> Response:
+    """The same refusal as JSON for the API and as a page for the web."""
+    if is_api(request.url.path):
+        return json_error(status, message or TITLES.get(status, ""), headers=headers)
+    return _page(request, status, message, headers)
+
+
 def unstorable_text_handler(request: Request, exc: asyncpg.exceptions.DataError) -> Response:
     """Text PostgreSQL cannot store (a NUL character) that got past validation: the request's fault, not ours."""
     log.warning("request with text the database cannot store: %s", type(exc).__name__)
-    message = "Some text contained a character we can't store (such as a NUL character). Please remove it."
-    if is_api(request.url.path):
-        return json_error(400, message)
-    return _page(request, 400, message)
+    return _answer(request, 400, "Some text contained a character we can't store (such as a NUL character). "
+                   "Please remove it.")
 
 
 def database_unavailable_handler(request: Request, exc: Exception) -> Response:
@@ -186,16 +191,14 @@ def query_argument_handler(request: Request, exc: asyncpg.exceptions.DataError) 
     if not text.startswith("invalid input for query argument"):
         return server_error_handler(request, exc)
     log.warning("request with a value out of range: %s", text.split(":", 1)[0])
-    message = "A number in that request is too large."
-    return json_error(400, message) if is_api(request.url.path) else _page(request, 400, message)
+    return _answer(request, 400, "A number in that request is too large.")
 
 
 def recursion_handler(request: Request, exc: RecursionError) -> Response:
     """A JSON body nested deeper than the parser goes (100,000 brackets) is malformed input, not our fault."""
     if "deserializing" in str(exc):  # msgspec's message: the body's decoding, nothing else
         log.warning("request body nested too deeply")
-        message = "The request body is nested too deeply."
-        return json_error(400, message) if is_api(request.url.path) else _page(request, 400, message)
+        return _answer(request, 400, "The request body is nested too deeply.")
     return server_error_handler(request, exc)
 
 
