@@ -81,6 +81,9 @@ class Settings:
     log_level: str = "INFO"
     # Run the background worker inside the web process (the demo does).
     embedded_worker: bool = False
+    # A TOML file of where to report street problems officially, per area (status/rules.py
+    # parse_contacts shows the format). Unset: British defaults (105 for power cuts, ...).
+    official_contacts: Path | None = None
 
     def __repr__(self) -> str:
         # Settings end up in logs and tracebacks: no secret key, no passwords (the database's included).
@@ -162,5 +165,6 @@ def load(env: dict[str, str] | None = None) -> Settings:
         session_days=_int(e, "STREETSHARE_SESSION_DAYS", 30),
         log_level=e.get("LOG_LEVEL", "INFO"),
         embedded_worker=_bool(e.get("STREETSHARE_EMBEDDED_WORKER"), False),
+        official_contacts=Path(e["STREETSHARE_OFFICIAL_CONTACTS"]).resolve() if e.get("STREETSHARE_OFFICIAL_CONTACTS") else None,
     )
     return s.check()

@@ -22,6 +22,7 @@ def all_tables() -> list[type[Table]]:
     from streetshare.places.tables import (GeocodeCache, ResidentBlock, Street, StreetCoordinator, StreetInvite,
                                            StreetNeighbour)
     from streetshare.reputation.tables import Thanks
+    from streetshare.status.tables import StatusIncident, StatusReport
 
     return [
         Resident, AuthToken, PasswordReset, RateLimitHit, SignInFailure,
@@ -32,4 +33,5 @@ def all_tables() -> list[type[Table]]:
         Job, Notification, NotificationSettings,
         Match,
         Thanks,
+        StatusIncident, StatusReport,
     ]

@@ -21,6 +21,7 @@ from streetshare.jobs import queue as job_queue
 from streetshare.matching import service as matching  # noqa: F401 (registers the match_ask / match_offer jobs)
 from streetshare.notifications import service as notifications
 from streetshare.settings import Settings
+from streetshare.status import service as street_status
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ UPKEEP += [job_queue.fail_abandoned, job_queue.purge_finished, notifications.sch
 UPKEEP += [asks.expire_due_asks, asks.remind_expiring_asks]
 UPKEEP += [exchanges.expire_stale_requests]
 UPKEEP += [street_digest.compose_street_roundups]
+UPKEEP += [street_status.end_incidents_gone_quiet]
 
 
 async def run_upkeep(tasks: list[Task] | None = None) -> dict[str, int]:
