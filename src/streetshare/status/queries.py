@@ -106,6 +106,7 @@ class IncidentRow:
     ended_reason: str | None
     homes: int
     last_report_at: datetime
+    opened_by: int | None  # never prompted about it
 
     @property
     def open(self) -> bool:
@@ -266,12 +267,12 @@ def _label(topic: str) -> str:
 
 
 _INCIDENT_COLUMNS = """i.id, i.street, s.name AS street_name, i.topic, i.started_at, i.ended_at, i.ended_reason,
-    i.homes, i.last_report_at"""
+    i.homes, i.last_report_at, i.opened_by"""
 
 
 def _incident(r) -> IncidentRow:
     return IncidentRow(r["id"], r["street"], r["street_name"], r["topic"], _label(r["topic"]), r["started_at"],
-                       r["ended_at"], r["ended_reason"], r["homes"], r["last_report_at"])
+                       r["ended_at"], r["ended_reason"], r["homes"], r["last_report_at"], r["opened_by"])
 
 
 async def incident_history(street_id: int, *, since: datetime | None = None) -> list[IncidentRow]:
@@ -313,12 +314,12 @@ async def open_incident_on(street_id: int, topic: str) -> IncidentRow | None:
 
 async def residents_to_prompt(incident_id: int) -> list[int]:
     """Residents of the incident's street, active and with a home point, who have not answered it
-    yet (ids, in order). Empty when the incident has ended or does not exist."""
+    yet and did not open it (ids, in order). Empty when the incident has ended or does not exist."""
     rows = await db.fetch(
         """
         SELECT r.id FROM status_incident i
         JOIN resident r ON r.street = i.street AND r.is_active AND r.home_lat IS NOT NULL AND r.home_lng IS NOT NULL
-        WHERE i.id = $1 AND i.ended_at IS NULL
+        WHERE i.id = $1 AND i.ended_at IS NULL AND r.id IS DISTINCT FROM i.opened_by
           AND NOT EXISTS (SELECT 1 FROM status_report sr WHERE sr.incident = i.id AND sr.resident = r.id)
         ORDER BY r.id
         """,

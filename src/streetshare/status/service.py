@@ -66,7 +66,7 @@ async def report(street_id: int, topic: str, *, acting: int, affected: bool) -> 
     async with db.transaction():
         opened = False
         if affected:
-            incident_id, opened = await _open_or_join(street_id, topic, now)
+            incident_id, opened = await _open_or_join(street_id, topic, now, acting)
         else:
             incident_id = await _lock_open(street_id, topic)
             if incident_id is None:
@@ -150,17 +150,17 @@ async def end_incidents_gone_quiet() -> int:
     return len(rows)
 
 
-async def _open_or_join(street_id: int, topic: str, now) -> tuple[int, bool]:
+async def _open_or_join(street_id: int, topic: str, now, acting: int) -> tuple[int, bool]:
     """The open incident for (street, topic), locked; opened now if there was none. (id, opened)."""
     while True:
         opened = await db.fetchval(
             """
-            INSERT INTO status_incident (street, topic, started_at, last_report_at, homes)
-            VALUES ($1, $2, $3, $3, 0)
+            INSERT INTO status_incident (street, topic, started_at, last_report_at, homes, opened_by)
+            VALUES ($1, $2, $3, $3, 0, $4)
             ON CONFLICT (street, topic) WHERE ended_at IS NULL DO NOTHING
             RETURNING id
             """,
-            street_id, topic, now,
+            street_id, topic, now, acting,
         )
         if opened is not None:
             return opened, True

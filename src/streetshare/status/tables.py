@@ -22,6 +22,8 @@ class StatusIncident(Table, tablename="status_incident"):
     # Distinct homes that ever said affected; kept up to date while open, frozen when it ends.
     homes = Integer(default=0)
     last_report_at = Timestamptz()  # the last "affected" answer: the timeout counts from here
+    # Whose answer opened it (never prompted about it); null once that account is deleted.
+    opened_by = ForeignKey(references=Resident, on_delete=OnDelete.set_null, null=True)
 
 
 class StatusReport(Table, tablename="status_report"):
