@@ -3,7 +3,7 @@ and signed one-click unsubscribe tokens."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
 
@@ -16,7 +16,9 @@ ISSUE_KINDS = {"request_received", "accepted", "declined", "message", "handed_ov
                # street coordinators (issue 7): moderation of one's items, being appointed, reports to handle
                "moderation", "coordinator", "report_received",
                # hearing about new things (issue 18): a new ask for what I offer, the daily street round-up
-               "ask_matches_offer", "street_news"}
+               "ask_matches_offer", "street_news",
+               # street status (issue 14): "power off on Elm Street? is yours off too?", opt-in
+               "status_prompt"}
 
 
 def test_every_kind_the_product_needs_exists_with_a_label_and_a_default():
@@ -158,3 +160,80 @@ def test_roundup_posts_link_only_to_our_own_pages():
         rules.clean_posts([{"type": "offer", "title": "Ladder", "url": "https://evil.example/"}])
     assert rules.clean_posts([{"type": "offer", "title": "  Step\n ladder ", "url": "/offers/1"}]) == [
         {"type": "offer", "title": "Step ladder", "url": "/offers/1"}]
+
+
+# ---------------------------------------------------------------- street status prompts (issue 14)
+
+
+def test_status_prompts_are_opt_in_and_may_stay_in_the_app():
+    assert rules.delivery_for("status_prompt", {}) == rules.OFF  # off: no prompt at all, in the app either
+    assert rules.delivery_for("status_prompt", {"status_prompt": "app"}) == rules.APP
+    assert rules.delivery_for("status_prompt", {"status_prompt": "immediate"}) == rules.IMMEDIATE
+    assert rules.delivery_for("status_prompt", {"status_prompt": "daily"}) == rules.OFF  # a prompt can't wait a day
+    assert rules.email_via(rules.APP) is None
+    assert rules.prompts(rules.APP) and rules.prompts(rules.IMMEDIATE) and not rules.prompts(rules.OFF)
+
+
+def test_in_the_app_only_is_offered_for_status_prompts_alone():
+    choices, errors = rules.clean_choices({"status_prompt": "app", "message": "app", "street_news": "immediate"})
+
+    assert choices == {"status_prompt": "app"}
+    assert set(errors) == {"message", "street_news"}
+    _, errors = rules.clean_choices({"status_prompt": "daily"})
+    assert "in the app only" in errors["status_prompt"].lower()
+
+
+def test_unsubscribing_from_status_prompt_emails_keeps_the_prompts_in_the_app():
+    choices, all_off = rules.after_unsubscribe("status_prompt", {"status_prompt": "immediate"})
+
+    assert not all_off and choices["status_prompt"] == rules.APP
+    choices, _ = rules.after_unsubscribe(rules.DIGEST, {"status_prompt": "immediate"})
+    assert choices["status_prompt"] == rules.IMMEDIATE  # not a digest kind
+
+
+def _utc(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("moment", "quiet"),
+    [
+        (_utc(2026, 11, 23, 21, 59), False),  # GMT: 21:59 in London
+        (_utc(2026, 11, 23, 22, 0), True),
+        (_utc(2026, 11, 24, 3, 0), True),
+        (_utc(2026, 11, 24, 6, 59), True),
+        (_utc(2026, 11, 24, 7, 0), False),
+        (_utc(2026, 7, 1, 21, 30), True),  # 22:30 BST
+        (_utc(2026, 7, 1, 6, 30), False),  # 07:30 BST
+    ],
+)
+def test_quiet_hours_are_ten_at_night_to_seven_in_the_morning_london_time_by_default(moment, quiet):
+    assert rules.DEFAULT_QUIET.contains(moment) is quiet
+
+
+@pytest.mark.parametrize(
+    ("moment", "ends"),
+    [
+        (_utc(2026, 11, 23, 23, 30), _utc(2026, 11, 24, 7, 0)),  # before midnight: the next morning
+        (_utc(2026, 11, 24, 2, 0), _utc(2026, 11, 24, 7, 0)),  # after midnight: this morning
+        (_utc(2026, 7, 1, 22, 0), _utc(2026, 7, 2, 6, 0)),  # 07:00 BST
+        (_utc(2026, 11, 24, 12, 0), _utc(2026, 11, 24, 12, 0)),  # not quiet: now
+    ],
+)
+def test_quiet_hours_end_the_next_morning_at_seven(moment, ends):
+    assert rules.DEFAULT_QUIET.ends_after(moment) == ends
+
+
+def test_quiet_hours_within_one_day_and_none_at_all():
+    afternoon = rules.QuietHours(time(13, 0), time(15, 0))
+    assert afternoon.contains(_utc(2026, 11, 23, 14, 0)) and not afternoon.contains(_utc(2026, 11, 23, 15, 0))
+    assert afternoon.ends_after(_utc(2026, 11, 23, 14, 0)) == _utc(2026, 11, 23, 15, 0)
+    never = rules.QuietHours(time(7, 0), time(7, 0))
+    assert never.none and not never.contains(_utc(2026, 11, 23, 3, 0))
+
+
+def test_quiet_hours_from_a_form():
+    assert rules.clean_quiet_hours("23:00", "06:30") == (rules.QuietHours(time(23, 0), time(6, 30)), {})
+    quiet, errors = rules.clean_quiet_hours("25:00", "7")
+    assert quiet is None and set(errors) == {"quiet_start", "quiet_end"}
+    assert rules.quiet_hours(None, None) == rules.DEFAULT_QUIET == rules.QuietHours(time(22, 0), time(7, 0))

@@ -128,7 +128,8 @@ async def send_notification_email(ctx: JobContext, payload: dict[str, Any]) -> N
     )
     if row is None or row["emailed_at"] is not None or not row["is_active"]:
         return
-    if rules.delivery_for(row["kind"], queries.json_object(row["choices"]), all_email_off=row["all_email_off"]) == rules.OFF:
+    delivery = rules.delivery_for(row["kind"], queries.json_object(row["choices"]), all_email_off=row["all_email_off"])
+    if rules.email_via(delivery) is None:  # turned off, or to the app only, since
         return
     email = notification_email(
         ctx.settings, to=row["email"], display_name=row["display_name"], resident_id=row["resident"], item=dict(row)
@@ -163,7 +164,8 @@ async def send_daily_digest(ctx: JobContext, payload: dict[str, Any]) -> None:
     choices = queries.json_object(who["choices"])
     wanted = [
         dict(r) for r in rows
-        if who["is_active"] and rules.delivery_for(r["kind"], choices, all_email_off=who["all_email_off"]) != rules.OFF
+        if who["is_active"]
+        and rules.email_via(rules.delivery_for(r["kind"], choices, all_email_off=who["all_email_off"])) is not None
     ]
     dropped = [r["id"] for r in rows if r["id"] not in {w["id"] for w in wanted}]
     if dropped:  # turned off since: they stay in the app, and leave the digest queue

@@ -42,6 +42,7 @@ class Page:
 class EmailChoices:
     choices: dict[str, str]  # every kind, with defaults filled in
     all_email_off: bool
+    quiet: rules.QuietHours = rules.DEFAULT_QUIET
 
     def delivery(self, kind: str) -> str:
         return rules.delivery_for(kind, self.choices, all_email_off=self.all_email_off)
@@ -100,12 +101,45 @@ async def unread_count(resident_id: int) -> int:
 
 
 async def email_choices(resident_id: int) -> EmailChoices:
-    row = await db.fetchrow("SELECT choices, all_email_off FROM notification_settings WHERE resident = $1", resident_id)
+    row = await db.fetchrow(
+        "SELECT choices, all_email_off, quiet_start, quiet_end FROM notification_settings WHERE resident = $1",
+        resident_id,
+    )
     saved = json_object(row["choices"]) if row else {}
     return EmailChoices(
         choices={k: rules.delivery_for(k, saved) for k in rules.KIND_NAMES},
         all_email_off=bool(row and row["all_email_off"]),
+        quiet=rules.quiet_hours(row["quiet_start"], row["quiet_end"]) if row else rules.DEFAULT_QUIET,
     )
+
+
+@dataclass(frozen=True)
+class Wants:
+    """How a resident who opted in to a kind wants it: its delivery (never OFF) and what bounds its email."""
+
+    resident_id: int
+    delivery: str
+    all_email_off: bool
+    quiet: rules.QuietHours
+
+
+async def opted_in(kind: str, resident_ids: list[int]) -> dict[int, Wants]:
+    """Of `resident_ids`, those who want `kind` at all (an opt-in kind whose default is OFF: a
+    status prompt), whatever "stop all email" says: that stops the email, not the app."""
+    rows = await db.fetch(
+        """
+        SELECT resident, choices ->> $1 AS chosen, all_email_off, quiet_start, quiet_end
+        FROM notification_settings WHERE resident = ANY($2::int[]) AND choices ? $1
+        """,
+        kind, list(resident_ids),
+    )
+    found = {}
+    for r in rows:
+        delivery = rules.delivery_for(kind, {kind: r["chosen"]})
+        if rules.prompts(delivery):
+            found[r["resident"]] = Wants(r["resident"], delivery, r["all_email_off"],
+                                         rules.quiet_hours(r["quiet_start"], r["quiet_end"]))
+    return found
 
 
 @dataclass(frozen=True)

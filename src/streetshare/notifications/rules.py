@@ -1,5 +1,5 @@
 """Notification rules, pure: the kinds, how each is emailed by default, when the daily digest goes
-out, and the signed one-click unsubscribe tokens."""
+out, quiet hours, and the signed one-click unsubscribe tokens."""
 
 from __future__ import annotations
 
@@ -16,8 +16,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 IMMEDIATE = "immediate"
 DAILY = "daily"
 OFF = "off"
+# In the app, never by email: offered only for the opt-in kinds whose OFF means "not at all".
+APP = "app"
 DELIVERIES = (IMMEDIATE, DAILY, OFF)
-DELIVERY_LABELS = {IMMEDIATE: "Straight away", DAILY: "In a daily digest", OFF: "Don't email me"}
+DELIVERY_LABELS = {IMMEDIATE: "Straight away", DAILY: "In a daily digest", OFF: "Don't email me",
+                   APP: "In the app only"}
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,15 @@ class Kind:
 
     def label_of(self, delivery: str) -> str:
         return dict(self.labels).get(delivery, DELIVERY_LABELS[delivery])
+
+    def refusal(self) -> str:
+        """What a form says when the choice sent is not one of this kind's."""
+        if self.deliveries == DELIVERIES:
+            return "Choose straight away, a daily digest, or no email."
+        if self.deliveries == (DAILY, OFF):
+            return "Choose each evening, or none."
+        words = [self.label_of(d).lower() for d in self.deliveries]
+        return f"Choose {', '.join(words[:-1])} or {words[-1]}."
 
 
 # The things we tell residents about, in the order the settings page lists them. Requests, answers
@@ -50,6 +62,12 @@ KINDS: tuple[Kind, ...] = (
     # Off means no round-up at all, in the app too: it is what "opting in" turns on.
     Kind("street_news", "A round-up of new offers and asks on your street, once a day", OFF, (DAILY, OFF),
          ((DAILY, "Yes, each evening"), (OFF, "No round-up"))),
+    # Street status (issue 14): one question per incident, "Power off on Elm Street? Is yours off too?".
+    # Opt-in like the round-up: off means no prompt at all; "app" keeps it out of email.
+    Kind("status_prompt", "When neighbours report a power cut or similar on your street, ask whether yours is off too",
+         OFF, (IMMEDIATE, APP, OFF),
+         ((IMMEDIATE, "Yes, in the app and by email straight away"), (APP, "Yes, in the app only"),
+          (OFF, "No, don't ask me"))),
     Kind("ask_expiring", "One of your asks is about to expire", DAILY),
     Kind("moderation", "A coordinator hides something of yours or removes you from the street", IMMEDIATE),
     Kind("coordinator", "You're appointed a coordinator of your street", IMMEDIATE),
@@ -84,8 +102,13 @@ def delivery_for(kind: str, choices: Mapping[str, str] | None, *, all_email_off:
 
 
 def email_via(delivery: str) -> str | None:
-    """The notification.email_via value for a delivery choice."""
+    """The notification.email_via value for a delivery choice (None: not emailed, APP and OFF)."""
     return {IMMEDIATE: "immediate", DAILY: "digest"}.get(delivery)
+
+
+def prompts(delivery: str) -> bool:
+    """For an opt-in kind (status_prompt): whether the resident wants it at all, in the app at least."""
+    return delivery in (IMMEDIATE, APP)
 
 
 def clean_choices(submitted: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -96,8 +119,7 @@ def clean_choices(submitted: Mapping[str, str]) -> tuple[dict[str, str], dict[st
         if kind not in BY_NAME:
             errors[kind] = "There is no such kind of notification."
         elif value not in BY_NAME[kind].deliveries:
-            every = BY_NAME[kind].deliveries == DELIVERIES
-            errors[kind] = "Choose straight away, a daily digest, or no email." if every else "Choose each evening, or none."
+            errors[kind] = BY_NAME[kind].refusal()
         else:
             choices[kind] = value
     return choices, errors
@@ -105,14 +127,15 @@ def clean_choices(submitted: Mapping[str, str]) -> tuple[dict[str, str], dict[st
 
 def after_unsubscribe(scope: str, choices: Mapping[str, str] | None) -> tuple[dict[str, str], bool]:
     """(new choices, all_email_off) after a one-click unsubscribe from `scope`:
-    a kind turns that kind off; DIGEST turns off every kind that went to the digest; ALL stops all email."""
+    a kind turns that kind's email off (in the app only, where it offers that; else off);
+    DIGEST turns off every kind that went to the digest; ALL stops all email."""
     current = {k: delivery_for(k, choices) for k in KIND_NAMES}
     if scope == ALL:
         return current, True
     if scope == DIGEST:
         return {k: OFF if v == DAILY else v for k, v in current.items()}, False
     if scope in BY_NAME:
-        return {**current, scope: OFF}, False
+        return {**current, scope: APP if APP in BY_NAME[scope].deliveries else OFF}, False
     raise ValueError(f"unknown unsubscribe scope {scope!r}")
 
 
@@ -172,6 +195,68 @@ def digest_day(at: datetime) -> date:
 def digest_key(resident_id: int, at: datetime) -> str:
     """The idempotency key of a resident's digest job: one per resident per day."""
     return f"digest:{resident_id}:{digest_day(at).isoformat()}"
+
+
+# --- quiet hours ------------------------------------------------------------------------------------
+# A resident's quiet hours (default 22:00-07:00, London time): no email that could wake them about
+# something urgent-but-not-dangerous (a street status prompt) is sent then. The prompt is written in
+# the app, silently; its email waits for the end of the quiet hours (status/prompts.py decides
+# whether it is still worth sending then). Start == end means no quiet hours.
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    start: time = time(22, 0)
+    end: time = time(7, 0)
+
+    @property
+    def none(self) -> bool:
+        return self.start == self.end
+
+    def contains(self, moment: datetime) -> bool:
+        at = moment.astimezone(DIGEST_ZONE).time()
+        if self.none:
+            return False
+        if self.start < self.end:
+            return self.start <= at < self.end
+        return at >= self.start or at < self.end
+
+    def ends_after(self, moment: datetime) -> datetime:
+        """When the quiet hours that `moment` falls in end (UTC); `moment` itself when they are not on."""
+        if not self.contains(moment):
+            return moment
+        local = moment.astimezone(DIGEST_ZONE)
+        end = datetime.combine(local.date(), self.end, tzinfo=DIGEST_ZONE)
+        if end <= local:
+            end = datetime.combine(local.date() + timedelta(days=1), self.end, tzinfo=DIGEST_ZONE)
+        return end.astimezone(UTC)
+
+
+DEFAULT_QUIET = QuietHours()
+QUIET_TIMES = tuple(time(h, m) for h in range(24) for m in (0, 30))  # what the settings form offers
+_HH_MM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def quiet_hours(start: time | None, end: time | None) -> QuietHours:
+    """A resident's quiet hours from their stored setting (NULL: the default)."""
+    if start is None or end is None:
+        return DEFAULT_QUIET
+    return QuietHours(start, end)
+
+
+def clean_quiet_hours(start: str, end: str) -> tuple[QuietHours | None, dict[str, str]]:
+    """(quiet hours, errors) from a form or API body: two times as "HH:MM"."""
+    errors: dict[str, str] = {}
+    parsed: dict[str, time] = {}
+    for field, value in (("quiet_start", start), ("quiet_end", end)):
+        match = _HH_MM.match((value or "").strip())
+        if match is None:
+            errors[field] = "Give a time like 22:00."
+        else:
+            parsed[field] = time(int(match.group(1)), int(match.group(2)))
+    if errors:
+        return None, errors
+    return QuietHours(parsed["quiet_start"], parsed["quiet_end"]), {}
 
 
 # --- the street round-up ---------------------------------------------------------------------------

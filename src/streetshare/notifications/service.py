@@ -32,6 +32,7 @@ async def notify(
     url: str = "",
     once_key: str | None = None,
     details: list[dict[str, str]] | None = None,
+    email: bool = True,
 ) -> int | None:
     """Tell `resident_id` about something: one notification row, and its email job if they want
     this kind emailed straight away (or a place in their daily digest). Runs in the caller's
@@ -40,6 +41,7 @@ async def notify(
     `text` is shown as is; name other people by display name only, never by email.
     `url` is a path on this site ("/exchanges/12"). With `once_key`, a second call with the same
     key does nothing (for reminders). `details` lists what a round-up is about (rules.clean_posts).
+    With `email=False` it is written in the app only, this time (the caller may email_later()).
     Returns the notification's id, or None when nothing was written (a repeated once_key, or a
     resident notified about their own action).
     """
@@ -62,7 +64,8 @@ async def notify(
         if who is None:
             raise NotFound("There is no such resident.")
         choices = queries.json_object(who["choices"])
-        delivery = rules.delivery_for(kind, choices, all_email_off=who["all_email_off"]) if who["is_active"] else rules.OFF
+        wanted = who["is_active"] and email
+        delivery = rules.delivery_for(kind, choices, all_email_off=who["all_email_off"]) if wanted else rules.OFF
         via = rules.email_via(delivery)
         notification_id = await db.fetchval(
             """
@@ -85,6 +88,35 @@ async def notify(
         elif delivery == rules.DAILY:
             await enqueue_digest(resident_id)
     return notification_id
+
+
+async def email_later(notification_id: int) -> int | None:
+    """Email a notification that was written in the app only (notify(email=False): held back in
+    quiet hours), if its resident still wants its kind emailed straight away. The email job's id,
+    or None when nothing was queued (not wanted any more, or queued already)."""
+    async with db.transaction():
+        row = await db.fetchrow(
+            """
+            SELECT n.id, n.kind, n.email_job, n.emailed_at, r.is_active, s.choices,
+                   coalesce(s.all_email_off, false) AS all_email_off
+            FROM notification n JOIN resident r ON r.id = n.resident
+            LEFT JOIN notification_settings s ON s.resident = n.resident
+            WHERE n.id = $1 FOR UPDATE OF n
+            """,
+            notification_id,
+        )
+        if row is None or row["email_job"] is not None or row["emailed_at"] is not None or not row["is_active"]:
+            return None
+        choices = queries.json_object(row["choices"])
+        if rules.delivery_for(row["kind"], choices, all_email_off=row["all_email_off"]) != rules.IMMEDIATE:
+            return None
+        job_id = await jobs.enqueue(
+            SEND_EMAIL, {"notification": notification_id}, idempotency_key=f"notification-email:{notification_id}"
+        )
+        if job_id is not None:
+            await db.execute("UPDATE notification SET email_via = 'immediate', email_job = $2 WHERE id = $1",
+                             notification_id, job_id)
+        return job_id
 
 
 async def enqueue_digest(resident_id: int) -> int | None:
@@ -146,12 +178,18 @@ async def mark_read(ids: Iterable[int], *, acting: int) -> int:
     return int(status.split()[-1])
 
 
-async def save_email_choices(*, acting: int, choices: Mapping[str, str], all_email_off: bool) -> queries.EmailChoices:
-    """Save how `acting` wants each kind emailed. Unknown kinds or choices: Invalid."""
+async def save_email_choices(*, acting: int, choices: Mapping[str, str], all_email_off: bool,
+                             quiet: rules.QuietHours | None = None) -> queries.EmailChoices:
+    """Save how `acting` wants each kind emailed, and their quiet hours (None: keep them).
+    Unknown kinds or choices: Invalid."""
     cleaned, errors = rules.clean_choices(choices)
     if errors:
         raise Invalid(errors)
-    await _write_choices(acting, {**(await queries.email_choices(acting)).choices, **cleaned}, all_email_off)
+    async with db.transaction():
+        await _write_choices(acting, {**(await queries.email_choices(acting)).choices, **cleaned}, all_email_off)
+        if quiet is not None:
+            await db.execute("UPDATE notification_settings SET quiet_start = $2, quiet_end = $3 WHERE resident = $1",
+                             acting, quiet.start, quiet.end)
     log.info("email choices saved", extra={"resident_id": acting})
     return await queries.email_choices(acting)
 

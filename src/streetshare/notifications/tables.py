@@ -1,6 +1,6 @@
 """Notifications and each resident's email choices."""
 
-from piccolo.columns import JSONB, BigInt, BigSerial, Boolean, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import JSONB, BigInt, BigSerial, Boolean, ForeignKey, Integer, Time, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
@@ -32,4 +32,7 @@ class NotificationSettings(Table, tablename="notification_settings"):
     all_email_off = Boolean(default=False)
     # The end of the last street round-up window composed for this resident.
     street_news_through = Timestamptz(null=True, default=None)
+    # Quiet hours (London time), both NULL for the default 22:00-07:00: rules.QuietHours.
+    quiet_start = Time(null=True, default=None)
+    quiet_end = Time(null=True, default=None)
     updated_at = Timestamptz()
