@@ -180,6 +180,7 @@ class WrkResult:
     p90_ms: float
     p99_ms: float
     max_ms: float
+    p95_ms: float = 0.0
 
     @property
     def rps(self) -> float:
@@ -191,9 +192,10 @@ function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     'BENCH_JSON {"requests":%d,"duration_us":%d,"bytes":%d,"connect":%d,"read":%d,"write":%d,"status":%d,' ..
-    '"timeout":%d,"p50":%d,"p90":%d,"p99":%d,"max":%d}\n',
+    '"timeout":%d,"p50":%d,"p90":%d,"p95":%d,"p99":%d,"max":%d}\n',
     summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+    latency:percentile(50), latency:percentile(90), latency:percentile(95), latency:percentile(99),
+    latency.max))
 end
 """
 
@@ -249,6 +251,7 @@ async def run_wrk(url: str, script: Path, *, duration: int, connections: int, th
         requests=data["requests"], seconds=data["duration_us"] / 1e6, bytes=data["bytes"],
         errors={k: data[k] for k in ("connect", "read", "write", "status", "timeout")},
         p50_ms=data["p50"] / 1000, p90_ms=data["p90"] / 1000, p99_ms=data["p99"] / 1000, max_ms=data["max"] / 1000,
+        p95_ms=data["p95"] / 1000,
     )
 
 
