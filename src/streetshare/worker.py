@@ -21,6 +21,7 @@ from streetshare.jobs import queue as job_queue
 from streetshare.matching import service as matching  # noqa: F401 (registers the match_ask / match_offer jobs)
 from streetshare.notifications import service as notifications
 from streetshare.settings import Settings
+from streetshare.status import prompts as status_prompts  # noqa: F401 (registers the status_prompts jobs)
 from streetshare.status import service as street_status
 
 log = logging.getLogger(__name__)
