@@ -270,3 +270,65 @@ async def test_notification_endpoints_are_in_the_openapi_schema(client):
     assert "get" in paths["/api/v1/notifications"]
     assert "post" in paths["/api/v1/notifications/read"]
     assert {"get", "put"} <= set(paths["/api/v1/notifications/settings"])
+
+
+# ---------------------------------------------------------------- street status prompts (issue 14)
+
+
+def _selected(html: str, name: str) -> str | None:
+    select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    found = select and re.search(r'<option value="([^"]*)" selected>', select.group(1))
+    return found.group(1) if found else None
+
+
+async def test_settings_page_asks_about_street_status_prompts_off_by_default_with_quiet_hours(client, alice):
+    await sign_in(client, alice)
+
+    html = (await client.get("/notifications/settings")).text
+
+    assert _selected(html, "status_prompt") == "off"
+    assert '<option value="app"' in html and "Yes, in the app only" in html
+    assert (_selected(html, "quiet_start"), _selected(html, "quiet_end")) == ("22:00", "07:00")
+    assert 'for="f-quiet_start"' in html and 'for="f-quiet_end"' in html
+
+
+async def test_resident_opts_in_to_prompts_in_the_app_only_with_their_own_quiet_hours(client, alice):
+    await sign_in(client, alice)
+
+    response = await post_form(client, "/notifications/settings",
+                               {"status_prompt": "app", "quiet_start": "23:00", "quiet_end": "06:30"})
+
+    assert response.status_code == 303
+    saved = await queries.email_choices(alice.id)
+    assert saved.delivery("status_prompt") == rules.APP
+    assert saved.quiet == rules.QuietHours(datetime(2026, 1, 1, 23).time(), datetime(2026, 1, 1, 6, 30).time())
+    html = (await client.get("/notifications/settings")).text
+    assert (_selected(html, "status_prompt"), _selected(html, "quiet_start"), _selected(html, "quiet_end")) == (
+        "app", "23:00", "06:30")
+
+
+async def test_settings_form_refuses_a_made_up_quiet_hour_next_to_its_field(client, alice):
+    await sign_in(client, alice)
+
+    response = await post_form(client, "/notifications/settings",
+                               {"status_prompt": "immediate", "quiet_start": "25:00", "quiet_end": "07:00"})
+
+    assert response.status_code == 422
+    assert 'id="f-quiet_start-error"' in response.text
+    assert (await queries.email_choices(alice.id)).delivery("status_prompt") == rules.OFF
+
+
+async def test_api_reads_and_changes_quiet_hours(client, alice):
+    headers = await api_token(client, alice)
+
+    before = (await client.get("/api/v1/notifications/settings", headers=headers)).json()
+    response = await client.put("/api/v1/notifications/settings", headers=headers, json={
+        "choices": {"status_prompt": "app"}, "quiet_hours": {"start": "21:30", "end": "08:00"}})
+    refused = await client.put("/api/v1/notifications/settings", headers=headers,
+                               json={"quiet_hours": {"start": "9pm", "end": "08:00"}})
+
+    assert before["quiet_hours"] == {"start": "22:00", "end": "07:00"}
+    assert response.status_code == 200, response.text
+    assert response.json()["quiet_hours"] == {"start": "21:30", "end": "08:00"}
+    assert response.json()["choices"]["status_prompt"] == "app"
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "quiet_start"

@@ -43,15 +43,21 @@ def _settings_context(choices: queries.EmailChoices) -> dict:
     return {
         "kinds": rules.KINDS,
         "news": [rules.BY_NAME[name] for name in rules.NEWS_KINDS],
+        "status": [rules.BY_NAME["status_prompt"]],
+        "quiet_times": [t.strftime("%H:%M") for t in rules.QUIET_TIMES],
         "all_email_off": choices.all_email_off,
     }
+
+
+def _quiet_values(quiet: rules.QuietHours) -> dict[str, str]:
+    return {"quiet_start": quiet.start.strftime("%H:%M"), "quiet_end": quiet.end.strftime("%H:%M")}
 
 
 @get("/notifications/settings", guards=[requires_resident], name="notification_settings")
 async def settings_page(request: Request, saved: FromQuery[str | None] = None) -> Template:
     choices = await queries.email_choices(current(request).id)
-    return page("notifications/settings.html", errors={}, values=choices.choices, saved=bool(saved),
-                **_settings_context(choices))
+    return page("notifications/settings.html", errors={}, values={**choices.choices, **_quiet_values(choices.quiet)},
+                saved=bool(saved), **_settings_context(choices))
 
 
 @post("/notifications/settings", guards=[requires_resident])
@@ -60,11 +66,18 @@ async def save_settings(request: Request) -> Response:
     data = await form_data(request)
     submitted = {k: data[k] for k in rules.KIND_NAMES if k in data}
     all_email_off = data.get("all_email_off") == "on"
+    quiet, quiet_errors = (None, {})
+    if "quiet_start" in data or "quiet_end" in data:
+        quiet, quiet_errors = rules.clean_quiet_hours(data.get("quiet_start", ""), data.get("quiet_end", ""))
     try:
-        await service.save_email_choices(acting=me.id, choices=submitted, all_email_off=all_email_off)
+        if quiet_errors:
+            raise Invalid({**rules.clean_choices(submitted)[1], **quiet_errors})
+        await service.save_email_choices(acting=me.id, choices=submitted, all_email_off=all_email_off, quiet=quiet)
     except Invalid as exc:
         choices = await queries.email_choices(me.id)
-        return form_page("notifications/settings.html", errors=exc.errors, values={**choices.choices, **submitted},
+        values = {**choices.choices, **_quiet_values(choices.quiet), **submitted,
+                  **{k: data[k] for k in ("quiet_start", "quiet_end") if k in data}}
+        return form_page("notifications/settings.html", errors=exc.errors, values=values,
                          saved=False, **{**_settings_context(choices), "all_email_off": all_email_off})
     return Redirect(path="/notifications/settings?saved=1", status_code=303)
 
@@ -121,15 +134,22 @@ class MarkedOut(msgspec.Struct):
     unread: int
 
 
+class QuietHoursIO(msgspec.Struct):
+    start: str  # "22:00", London time
+    end: str  # "07:00"; the same as start: no quiet hours
+
+
 class EmailChoicesOut(msgspec.Struct):
     choices: dict[str, str]
     all_email_off: bool
     kinds: dict[str, str]  # kind -> what it is about
+    quiet_hours: QuietHoursIO  # no street status prompt is emailed then
 
 
 class EmailChoicesIn(msgspec.Struct):
     choices: dict[str, str] = {}
     all_email_off: bool | None = None
+    quiet_hours: QuietHoursIO | None = None
 
 
 def _out(item: NotificationItem) -> NotificationOut:
@@ -153,8 +173,10 @@ async def api_mark_all_read(request: Request) -> MarkedOut:
 
 
 def _choices_out(choices: queries.EmailChoices) -> EmailChoicesOut:
+    quiet = _quiet_values(choices.quiet)
     return EmailChoicesOut(choices=choices.choices, all_email_off=choices.all_email_off,
-                           kinds={k.name: k.label for k in rules.KINDS})
+                           kinds={k.name: k.label for k in rules.KINDS},
+                           quiet_hours=QuietHoursIO(start=quiet["quiet_start"], end=quiet["quiet_end"]))
 
 
 @get("/notifications/settings", guards=[requires_resident], summary="How each kind of notification is emailed")
@@ -163,11 +185,17 @@ async def api_email_choices(request: Request) -> EmailChoicesOut:
 
 
 @put("/notifications/settings", guards=[requires_resident],
-     summary="Choose immediate, daily or off per kind (missing kinds keep their setting)")
+     summary="Choose immediate, daily, app or off per kind (missing kinds keep their setting), and quiet hours")
 async def api_save_email_choices(request: Request, data: JSONBody[EmailChoicesIn]) -> EmailChoicesOut:
     me = current(request)
     all_off = data.all_email_off if data.all_email_off is not None else (await queries.email_choices(me.id)).all_email_off
-    return _choices_out(await service.save_email_choices(acting=me.id, choices=data.choices, all_email_off=all_off))
+    quiet = None
+    if data.quiet_hours is not None:
+        quiet, errors = rules.clean_quiet_hours(data.quiet_hours.start, data.quiet_hours.end)
+        if errors:
+            raise Invalid(errors)
+    return _choices_out(await service.save_email_choices(acting=me.id, choices=data.choices, all_email_off=all_off,
+                                                         quiet=quiet))
 
 
 api_handlers = [api_notifications, api_mark_all_read, api_email_choices, api_save_email_choices]
