@@ -215,6 +215,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("dashboard_busiest", "Coordinator dashboard, busiest street", "web", DASHBOARDS, _busy_dashboard,
              no_data_hint="city size only (its oldest street has 2,000 residents and 50,000 exchanges)"),
     Scenario("street", "Street page", "web", ("/streets/{}",), _street),
+    Scenario("status", "Street status page (issue 14)", "web", ("/streets/{}/status",), _street),
     Scenario("notifications", "Notifications", "web", ("/notifications",), _feed),
     Scenario("signin_form", "Sign-in form (GET)", "web", ("/signin",), _signin_form),
     Scenario("signin", "Sign in (POST, argon2)", "web", ("/signin",), _signin, method="POST", expected=303),
@@ -224,6 +225,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("api_exchange", "API exchange", "api", ("/api/v1/exchanges/{}",), _api(_exchange)),
     Scenario("api_activity", "API street activity", "api", ("/api/v1/streets/{}/activity",), _api(_dashboard)),
     Scenario("api_street", "API street", "api", ("/api/v1/streets/{}",), _api(_street)),
+    Scenario("api_status", "API street status", "api", ("/api/v1/streets/{}/status",), _api(_street)),
     Scenario("api_me", "API me", "api", ("/api/v1/me",), _api(_feed)),
     Scenario("api_token", "API token (POST, argon2)", "api", ("/api/v1/auth/token",), _api_token, method="POST"),
 )
