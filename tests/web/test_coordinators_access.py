@@ -75,6 +75,7 @@ WEB_ROUTES = [
     ("GET", "/streets/{elm}/invites", None, 200),
     ("GET", "/streets/{elm}/flyer", None, 200),
     ("GET", "/streets/{elm}/export.csv", None, 200),
+    ("GET", "/streets/{elm}/incidents.csv", None, 200),
     ("GET", "/streets/{elm}/moderation-log", None, 200),
     ("GET", "/streets/{elm}/hide?kind=offer&id={offer}", None, 200),
     ("GET", "/streets/{elm}/members/{target}/remove", None, 200),

@@ -18,6 +18,8 @@ from datetime import date, datetime
 from streetshare import clock, db
 from streetshare.coordinators import rules
 from streetshare.errors import NotAllowed, NotFound
+from streetshare.status import queries as status
+from streetshare.status import rules as status_rules
 
 ONLY_COORDINATORS = "Only this street's coordinators can see this."
 
@@ -99,6 +101,25 @@ async def roles_left_when_leaving(resident_id: int, to_street: int | None = None
     )
     return [RoleLeft(r["id"], r["name"], not rules.may_step_down(r["coordinators"]) and not r["alone"], r["alone"])
             for r in rows]
+
+
+# ---------------------------------------------------------------- street status history (issue 14)
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentHistory:
+    topics: list[rules.TopicHistory]  # the last 12 months, per topic
+    recent: list[status.IncidentRow]  # newest first
+    since: datetime
+
+
+async def incident_history(street_id: int) -> IncidentHistory:
+    """The street's power cuts and other outages of the last 12 months, through the status domain's
+    own read (counts of homes only: never who reported, never where)."""
+    since = clock.now() - rules.INCIDENT_YEAR
+    rows = await status.incident_history(street_id, since=since)
+    order = [t.name for t in status_rules.TOPICS]
+    return IncidentHistory(rules.incident_figures(rows, order), rows[: rules.RECENT_INCIDENTS], since)
 
 
 # ---------------------------------------------------------------- the dashboard

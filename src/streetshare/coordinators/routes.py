@@ -17,6 +17,7 @@ from litestar.response import Redirect, Template
 from streetshare import clock
 from streetshare.coordinators import charts, export, flyer, queries, rules, service
 from streetshare.errors import Invalid
+from streetshare.notifications.rules import DIGEST_ZONE
 from streetshare.web.auth import current, requires_resident
 from streetshare.web.forms import form_data, keep
 from streetshare.web.pages import form_page, page, settings_of
@@ -91,7 +92,24 @@ async def coordinate(request: Request, stepped_down: FromQuery[str | None] = Non
 async def dashboard(request: Request, street_id: FromPath[int], period: FromQuery[str | None] = None) -> Template:
     street = await queries.street_for_coordinator(street_id, current(request).id)
     found = await queries.activity(street, rules.parse_period(period))
-    return page("coordinators/dashboard.html", **dashboard_context(found, settings_of(request).base_url))
+    return page("coordinators/dashboard.html", **dashboard_context(found, settings_of(request).base_url),
+                **incidents_context(await queries.incident_history(street_id)))
+
+
+ENDED_WORDS = {"back": "neighbours said it's back", "timeout": "no more reports"}
+
+
+def incidents_context(history: queries.IncidentHistory) -> dict:
+    """The street status history as the dashboard words it (London time)."""
+    return {
+        "incident_topics": history.topics,
+        "recent_incidents": [
+            {"row": r, "when": rules.incident_when(r.started_at, r.ended_at, DIGEST_ZONE),
+             "ended": ENDED_WORDS.get(r.ended_reason or "", "")}
+            for r in history.recent
+        ],
+        "span_words": rules.span_words,
+    }
 
 
 @get("/streets/{street_id:int}/members", guards=[requires_resident])
@@ -217,6 +235,16 @@ async def export_csv(request: Request, street_id: FromPath[int]) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
+@get("/streets/{street_id:int}/incidents.csv", guards=[requires_resident])
+async def incidents_csv(request: Request, street_id: FromPath[int]) -> Response:
+    """The street status history, one row per incident: evidence for a council or a utility."""
+    street = await queries.street_for_coordinator(street_id, current(request).id)
+    body = export.to_csv(await export.incident_rows(street_id), export.INCIDENT_COLUMNS)
+    name = export.filename(street.name, clock.now().date().isoformat(), "incidents")
+    return Response(content=body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
 @get("/account/looking-out", guards=[requires_resident])
 async def preferences_form(request: Request, saved: FromQuery[str | None] = None) -> Template:
     prefs = await queries.preferences(current(request).id)
@@ -240,8 +268,8 @@ async def save_preferences(request: Request) -> Response:
 web_router = Router(
     path="/",
     route_handlers=[coordinate, dashboard, members, appoint, met_in_person, unmark_met, step_down, invites,
-                    create_invite, revoke_invite, flyer_page, flyer_invite, type_code, export_csv, preferences_form,
-                    save_preferences],
+                    create_invite, revoke_invite, flyer_page, flyer_invite, type_code, export_csv, incidents_csv,
+                    preferences_form, save_preferences],
     include_in_schema=False,
 )
 

@@ -210,6 +210,86 @@ def unmet_asks_share_text(street_name: str, asks: list[UnmetAsk], now: datetime,
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------- street status history (issue 14)
+# Evidence for a council or a utility: per topic how often the street was cut off in the last 12
+# months, for how long and how many homes. Durations count ended incidents only; homes count all.
+
+INCIDENT_YEAR = timedelta(days=365)
+RECENT_INCIDENTS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class TopicHistory:
+    topic: str
+    label: str
+    times: int  # incidents started in the last 12 months
+    median: timedelta | None  # of the ended ones
+    longest: timedelta | None
+    median_homes: int
+    most_homes: int
+    off_now: bool
+
+    @property
+    def times_words(self) -> str:
+        return {1: "once", 2: "twice"}.get(self.times, f"{self.times} times")
+
+
+def incident_figures(incidents, order: list[str]) -> list[TopicHistory]:
+    """Per topic (in `order`, topics with no incident left out) from incident rows with topic, label,
+    started_at, ended_at and homes."""
+    by_topic: dict[str, list] = {}
+    for row in incidents:
+        by_topic.setdefault(row.topic, []).append(row)
+    figures = []
+    for topic in sorted(by_topic, key=lambda t: order.index(t) if t in order else len(order)):
+        rows = by_topic[topic]
+        spans = sorted(r.ended_at - r.started_at for r in rows if r.ended_at is not None)
+        homes = sorted(r.homes for r in rows)
+        figures.append(TopicHistory(
+            topic=topic, label=rows[0].label, times=len(rows),
+            median=_median(spans), longest=spans[-1] if spans else None,
+            median_homes=round(_median(homes)), most_homes=homes[-1],
+            off_now=any(r.ended_at is None for r in rows),
+        ))
+    return figures
+
+
+def _median(values: list):
+    """The middle value of sorted `values` (the mean of the middle two), or None for none."""
+    if not values:
+        return None
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def span_words(span: timedelta | None) -> str:
+    """"1 h 38 min", "6 h", "1 day", "3 days 2 h": how long a street was cut off."""
+    if span is None:
+        return "–"
+    minutes = max(0, round(span.total_seconds() / 60))
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if days:
+        parts.append(f"{days} day{'s' if days != 1 else ''}")
+    if hours:
+        parts.append(f"{hours} h")
+    if minutes and not days:
+        parts.append(f"{minutes} min")
+    return " ".join(parts) or "0 min"
+
+
+def incident_when(started: datetime, ended: datetime | None, zone) -> str:
+    """"20 Nov, 18:02–19:40", "9 Nov 08:00 – 12 Nov 08:00", "since 20 Nov, 18:02" in local time."""
+    start = started.astimezone(zone)
+    if ended is None:
+        return f"since {start:%-d %b, %H:%M}"
+    end = ended.astimezone(zone)
+    if end.date() == start.date():
+        return f"{start:%-d %b, %H:%M}\u2013{end:%H:%M}"
+    return f"{start:%-d %b %H:%M} \u2013 {end:%-d %b %H:%M}"
+
+
 # ---------------------------------------------------------------- preferences
 
 
