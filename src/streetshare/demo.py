@@ -13,6 +13,7 @@ from streetshare.places.demo import seed_places
 from streetshare.reputation.demo import seed_thanks
 from streetshare.settings import Settings
 from streetshare.coordinators.demo import seed_coordinator_demo
+from streetshare.status.demo import seed_status_demo
 
 DEMO_PASSWORD = "streetshare-demo"
 
@@ -51,6 +52,7 @@ async def seed(settings: Settings) -> list[DemoAccount]:
     await seed_exchanges()  # after offers and asks: it plays stories about them
     await seed_thanks()  # after exchanges: thanks on the completed ones
     await seed_coordinator_demo(settings)  # backdated history for Carol's dashboard
+    await seed_status_demo(settings)  # after the coordinator demo's neighbours: a live power cut on Elm Street
     return CAST
 
 
