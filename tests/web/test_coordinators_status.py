@@ -68,7 +68,8 @@ async def test_dashboard_shows_how_often_how_long_and_how_many_homes_per_topic(c
     assert "usually 1 h 38 min" in power and "longest 6 h" in power
     assert "about 9 homes" in power and "at most 14" in power
     water = section[section.index('data-topic="water"'):]
-    assert "once" in water[: water.index("</li>")] and "1 day" in water[: water.index("</li>")]
+    water = water[: water.index("</li>")]
+    assert "once \u00b7 1 day \u00b7" in " ".join(water.split()) and "usually" not in water
     assert "Off now" in section[section.index('data-topic="broadband"'):]
     # the recent incidents, newest first, in London time: "Power was off 18:02-19:40, 9 homes"
     recent = section[section.index('id="recent-incidents"'):]
