@@ -26,7 +26,7 @@ async def test_resident_opts_in_to_street_status_prompts_on_a_phone(phone, live_
     await section.scroll_into_view_if_needed()
     await screenshot(phone, "status-prompts-phone-01-settings")
     await check_axe(phone)
-    await phone.get_by_label("When neighbours report a power cut").select_option("app")
+    await phone.get_by_label("Neighbours report a power cut").select_option("app")
     await phone.get_by_label("Quiet from").select_option("23:00")
     await phone.get_by_label("Quiet until").select_option("06:30")
     await phone.get_by_role("button", name="Save").click()

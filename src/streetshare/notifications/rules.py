@@ -64,7 +64,7 @@ KINDS: tuple[Kind, ...] = (
          ((DAILY, "Yes, each evening"), (OFF, "No round-up"))),
     # Street status (issue 14): one question per incident, "Power off on Elm Street? Is yours off too?".
     # Opt-in like the round-up: off means no prompt at all; "app" keeps it out of email.
-    Kind("status_prompt", "When neighbours report a power cut or similar on your street, ask whether yours is off too",
+    Kind("status_prompt", "Neighbours report a power cut or something else off on your street (we ask if yours is too)",
          OFF, (IMMEDIATE, APP, OFF),
          ((IMMEDIATE, "Yes, in the app and by email straight away"), (APP, "Yes, in the app only"),
           (OFF, "No, don't ask me"))),

@@ -82,8 +82,8 @@ async def seed_status_demo(settings: Settings) -> int:
             last_report = started + timedelta(hours=2) if minutes is None else started
             ended = last_report + TIMEOUTS[topic] if minutes is None else started + timedelta(minutes=minutes)
             await db.execute(
-                "INSERT INTO status_incident (street, topic, started_at, ended_at, ended_reason, homes, last_report_at) "
-                "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO status_incident (street, topic, started_at, ended_at, ended_reason, homes, "
+                "last_report_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 street, topic, started, ended, reason, homes, last_report,
             )
             written += 1

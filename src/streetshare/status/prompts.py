@@ -110,9 +110,9 @@ async def prompt_neighbours(incident_id: int) -> int:
             continue  # asked already (a repeated job)
         asked += 1
         if quiet and wants.delivery == notification_rules.IMMEDIATE and not wants.all_email_off:
-            await jobs.enqueue(PROMPT_EMAIL_JOB,
-                               {"notification": notification_id, "incident": incident_id, "resident": resident_id},
-                               run_at=wants.quiet.ends_after(now), idempotency_key=f"status-prompt-email:{notification_id}")
+            payload = {"notification": notification_id, "incident": incident_id, "resident": resident_id}
+            await jobs.enqueue(PROMPT_EMAIL_JOB, payload, run_at=wants.quiet.ends_after(now),
+                               idempotency_key=f"status-prompt-email:{notification_id}")
     log.info("street status prompts", extra={"incident_id": incident_id, "asked": asked})
     return asked
 
