@@ -27,6 +27,8 @@ from streetshare.places import routes as places_routes
 from streetshare.reputation import routes as reputation_routes
 from streetshare.paths import STATIC_DIR
 from streetshare.photos import routes as photos_routes
+from streetshare.status import live as status_live
+from streetshare.status import routes as status_routes
 from streetshare.settings import Settings
 from streetshare.web import health, home
 from streetshare.web.auth import AuthMiddleware
@@ -41,14 +43,17 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
 
     stop_worker = asyncio.Event()
     background: list[asyncio.Task] = []
+    status_listener = status_live.StatusListener()  # this process's one LISTEN connection for live status
 
     async def startup() -> None:
         if manage_pool:
             await db.open_pool(settings.db_pool_min, settings.db_pool_max)
+        await status_listener.start()
         if settings.embedded_worker:
             background.append(asyncio.create_task(worker.run_forever(stop_worker, settings=settings)))
 
     async def shutdown() -> None:
+        await status_listener.stop()  # ends the open status streams too
         stop_worker.set()
         for task in background:
             await task
@@ -61,7 +66,8 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
                                                  *notifications_routes.api_handlers,
                                                  *offers_routes.api_handlers, *asks_routes.api_handlers,
                                                  *feed_routes.api_handlers, *exchanges_routes.api_handlers,
-                                                 *matching_routes.api_handlers, *reputation_routes.api_handlers],
+                                                 *matching_routes.api_handlers, *reputation_routes.api_handlers,
+                                                 *status_routes.api_handlers],
                  tags=["api"])
     static = create_static_files_router(
         path="/static",
@@ -86,6 +92,7 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
             exchanges_routes.web_router,
             matching_routes.web_router,
             reputation_routes.web_router,
+            status_routes.web_router,
             photos_routes.media_router,
             api,
             static,
@@ -122,7 +129,11 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
         debug=False,
     )
     app.state.settings = settings
+    app.state.status_listener = status_listener
     # Around the whole app, not each route, so the router's 404/405 and CSRF refusals get them too.
     # One pooled connection for each request's reads (db.one_connection), not one per query.
-    app.asgi_handler = SecurityHeadersMiddleware(settings)(db.shared_connection_per_request(app.asgi_handler))
+    # Status streams stay open for minutes: they go around it (status/live.py).
+    handler = app.asgi_handler
+    app.asgi_handler = SecurityHeadersMiddleware(settings)(
+        status_live.without_shared_connection(handler, db.shared_connection_per_request(handler)))
     return app
