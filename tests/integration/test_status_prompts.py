@@ -252,3 +252,22 @@ def test_the_worker_knows_the_prompt_jobs():
             "print(sorted(k for k in j.HANDLERS if k.startswith('status_prompt')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['status_prompt_email', 'status_prompts']"
+
+
+async def test_the_prompt_opens_the_street_status_page_at_its_yes_and_no_answers(elm, settings, smtp_server, client):
+    from support.cast import sign_in
+
+    alice = await neighbour("Alice", elm, 1, prompts_by="app")
+    await report(await neighbour("Bob", elm, 2), elm)
+    await run_jobs_at(AFTERNOON + timedelta(minutes=3), smtp_ctx(settings, smtp_server))
+    [prompt] = await prompts_of(alice)
+    path, anchor = prompt["url"].split("#")
+
+    await sign_in(client, alice)
+    page = (await client.get(path)).text
+
+    section = page[page.index(f'id="{anchor}"'):]
+    section = section[: section.index("</li>")]
+    assert "Mine&#39;s off too" in section or "Mine's off too" in section
+    assert "Mine&#39;s fine" in section or "Mine's fine" in section
+    assert f'action="/streets/{elm.id}/status/power"' in section
