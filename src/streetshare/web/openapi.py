@@ -42,6 +42,7 @@ from streetshare.offers import routes as offers_routes
 from streetshare.offers import rules as offers_rules
 from streetshare.places import rules as places_rules
 from streetshare.reputation import rules as reputation_rules
+from streetshare.status import rules as status_rules
 from streetshare.web.auth import requires_resident
 
 API = "/api/v1"
@@ -135,6 +136,8 @@ RAISES: dict[str, set[int]] = {
     "GET /exchanges": {422},  # an unknown state, or a cursor that is not one of ours
     "POST /offers/{offer_id}/exchanges": {403, 409},
     "POST /asks/{ask_id}/exchanges": {403, 409},
+    "POST /streets/{street_id}/status/{topic}": {403, 429},  # a neighbouring street's resident, or no home yet
+    "DELETE /streets/{street_id}/status/{topic}": {403, 429},
     **{f"POST /exchanges/{{exchange_id}}/{step}": {409} for step in (
         "accept", "decline", "cancel", "withdraw", "hand-over", "return", "confirm-return", "complete",
         "more-time", "new-date", "pickup-address", "messages", "thanks")},
@@ -219,6 +222,11 @@ PROPERTY_ENUMS: dict[tuple[str, str], Iterable[str]] = {
     ("StreetIn", "items"): places_rules.MOVE_CHOICES,
     ("JoinIn", "items"): places_rules.MOVE_CHOICES,
     ("NotificationOut", "kind"): notifications_rules.KIND_NAMES,
+    ("TopicOut", "topic"): [t.name for t in status_rules.TOPICS],
+    ("TopicOut", "state"): [status_rules.CLEAR, status_rules.REPORTED],
+    ("TopicOut", "mine"): [status_rules.AFFECTED, status_rules.FINE],
+    ("IncidentOut", "topic"): [t.name for t in status_rules.RECORDED],
+    ("IncidentOut", "ended_reason"): [status_rules.BACK, status_rules.TIMEOUT],
 }
 # Exchange actions as allowed_actions lists them.
 ITEM_ENUMS: dict[tuple[str, str], Iterable[str]] = {
@@ -231,6 +239,11 @@ QUERY_ENUMS: dict[tuple[str, str], Iterable[str]] = {
     ("GET /exchanges", "state"): [v.value for v in ExchangeState],
     ("GET /streets/{street_id}/reports", "status"): [*moderation_rules.STATUSES, "all"],
     ("GET /streets/{street_id}/activity", "period"): coordinators_rules.PERIODS,
+}
+# Path parameters that name one of a fixed list (anything else is a 404).
+PATH_ENUMS: dict[tuple[str, str], Iterable[str]] = {
+    (op, "topic"): [t.name for t in status_rules.TOPICS]
+    for op in ("POST /streets/{street_id}/status/{topic}", "DELETE /streets/{street_id}/status/{topic}")
 }
 # The longest text each field may be (the services' own limits): (component schema, property) -> length.
 MAX_LENGTHS: dict[tuple[str, str], int] = {
@@ -302,12 +315,15 @@ def document(generated: dict[str, Any], app: Litestar) -> dict[str, Any]:
                 if param.get("in") == "query":
                     _describe_query_parameter(param, key)
                     enumerated.add((key, param["name"]))
+                elif param.get("in") == "path" and (key, param["name"]) in PATH_ENUMS:
+                    _constrain(param["schema"], enum=list(PATH_ENUMS[key, param["name"]]))
+                    enumerated.add((key, param["name"]))
     served = {_unnamed(key) for key in seen}
     if not_served := [op for op in CONTRACT if _unnamed(op) not in served]:
         info = schema.setdefault("info", {})
         info["description"] = _paragraphs(info.get("description"), "Not served yet, though the written contract "
                                           "(api.md) names them: " + ", ".join(f"`{op}`" for op in not_served) + ".")
-    if missing := set(QUERY_ENUMS) - enumerated:  # a renamed parameter must not lose its enum quietly
+    if missing := {*QUERY_ENUMS, *PATH_ENUMS} - enumerated:  # a renamed parameter must not lose its enum quietly
         raise LookupError(f"query parameters named in web/openapi.py but not in the API: {sorted(missing)}")
     if missing := {k for k in {*RAISES, *DIFFERS, *CURSORS} if k not in seen}:
         raise LookupError(f"operations named in web/openapi.py but not in the API: {sorted(missing)}")
