@@ -36,6 +36,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from random import Random
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
@@ -388,7 +389,7 @@ async def burst(database_url: str, *, residents: int = 400, pairs: int = 5, wind
     missing = not_built()
     if missing:
         raise RuntimeError("the status API is not built yet: no " + " and no ".join(missing))
-    database = database_url.rsplit("/", 1)[1].split("?")[0]
+    database = urlsplit(database_url).path.lstrip("/")  # the socket directory in ?host= has slashes too
     db.configure(database_url)
     opened = db.DB.pool is None
     await db.open_pool(1, 4)
@@ -434,7 +435,8 @@ async def burst(database_url: str, *, residents: int = 400, pairs: int = 5, wind
             "settings": {"residents": len(cast.reporters), "homes": cast.homes, "pairs": len(cast.pairs),
                          "window_s": window, "opening": opening, "readers": len(cast.readers),
                          "connections": connections, "threads": threads, "workers": workers, "runs": runs,
-                         "street": cast.street, "street_residents": cast.members, "seed": seed},
+                         "street": cast.street, "street_residents": cast.members, "seed": seed,
+                         "database": database},
             "machine": measure.machine(),
             "runs": results,
             "median": summary,

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from streetshare import db
+
 from bench.burst import burst, check, restore_homes
 from bench.generate import SIZES, load_city, plan_city
 
@@ -23,6 +25,8 @@ async def test_a_burst_of_reports_counts_each_home_once_in_one_incident(database
                                 threads=1, workers=1, runs=1, seed=3, keep=True, say=said.append)
 
     run = results["runs"][0]
+    # Deadlocks, lock waits and statements are read for this database (its URL's path, not the socket's).
+    assert results["settings"]["database"] == await db.fetchval("SELECT current_database()")
     assert (run["reports"]["sent"], run["reports"]["ok"]) == (20, 20), run["reports"]
     assert run["reports"]["p99_ms"] > 0
     assert run["check"] == {"passed": True, "homes_here": 18, "homes_reported": 18, "reporters": 20,
