@@ -378,6 +378,35 @@ async def test_every_answer_notifies_the_street_and_its_neighbours(database, on_
     assert sorted(heard) == sorted([str(on_elm.id), str(oak.id)] * 3)
 
 
+async def test_the_status_version_moves_with_every_answer_here_or_next_door(on_elm, oak, alice, bob, carol, leeds):
+    olive = await resident_at("Olive", oak, 1)
+    versions = [await queries.status_version(on_elm.id)]
+
+    async def moved() -> bool:
+        versions.append(await queries.status_version(on_elm.id))
+        return versions[-1] != versions[-2]
+
+    assert not await moved()
+    await service.report(on_elm.id, "power", acting=alice.id, affected=True)
+    assert await moved()
+    await service.report(on_elm.id, "power", acting=bob.id, affected=False)  # fine from the start
+    assert await moved()
+    await service.withdraw(on_elm.id, "power", acting=bob.id)
+    assert await moved()
+    await service.report(on_elm.id, "power", acting=bob.id, affected=True)
+    await service.report(on_elm.id, "power", acting=carol.id, affected=True)
+    assert await moved()
+    await service.report(on_elm.id, "power", acting=alice.id, affected=False)  # one of three back: still on
+    assert await moved()
+    await service.report(on_elm.id, "power", acting=bob.id, affected=False)  # two of three: ends it
+    assert await moved()
+    await service.report(oak.id, "water", acting=olive.id, affected=True)  # next door
+    assert await moved()
+    dan = await resident_at("Dan", leeds, 1)
+    await service.report(leeds.id, "water", acting=dan.id, affected=True)  # across town
+    assert not await moved()
+
+
 async def test_answers_are_rate_limited(on_elm, alice):
     for i in range(rules.RATE_LIMIT):
         await service.report(on_elm.id, "power", acting=alice.id, affected=i % 2 == 0)

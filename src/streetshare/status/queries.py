@@ -329,21 +329,19 @@ async def residents_to_prompt(incident_id: int) -> list[int]:
 
 
 async def status_version(street_id: int) -> str:
-    """Changes whenever anything shown on the street's status page may have changed (for ETags
-    and the live page's "anything new?"): its own and its neighbours' incidents and answers."""
+    """Changes whenever anything shown on the street's status page may have changed (for the live
+    page's "anything new?"): its own and its neighbours' incidents, and every answer to the open ones
+    (given, changed or taken back)."""
     row = await db.fetchrow(
         """
-        SELECT count(*) AS n, max(greatest(i.started_at, i.last_report_at, i.ended_at)) AS at,
-               coalesce(sum(i.homes), 0) AS homes,
-               (SELECT max(sr.updated_at) FROM status_report sr JOIN status_incident j ON j.id = sr.incident
-                WHERE j.ended_at IS NULL
-                  AND (j.street = $1 OR j.street IN (SELECT neighbour FROM street_neighbour WHERE street = $1)))
-                   AS answered
-        FROM status_incident i
-        WHERE i.street = $1 OR i.street IN (SELECT neighbour FROM street_neighbour WHERE street = $1)
+        WITH streets AS (SELECT $1::int AS id UNION SELECT neighbour FROM street_neighbour WHERE street = $1),
+             incidents AS (SELECT i.* FROM status_incident i WHERE i.street IN (SELECT id FROM streets))
+        SELECT (SELECT md5(coalesce(string_agg(concat_ws(':', id, ended_at, homes, last_report_at), ','
+                                                ORDER BY id), '')) FROM incidents) AS incidents,
+               (SELECT md5(coalesce(string_agg(concat_ws(':', sr.id, sr.affected, sr.updated_at), ','
+                                                ORDER BY sr.id), ''))
+                FROM status_report sr JOIN incidents i ON i.id = sr.incident WHERE i.ended_at IS NULL) AS answers
         """,
         street_id,
     )
-    parts = [row["n"], row["at"].timestamp() if row["at"] else 0, row["homes"],
-             row["answered"].timestamp() if row["answered"] else 0]
-    return "-".join(str(p) for p in parts)
+    return f"{row['incidents'][:12]}{row['answers'][:12]}"
