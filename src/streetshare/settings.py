@@ -11,6 +11,8 @@ import secrets
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from streetshare.status.rules import ContactsError, load_contacts  # pure: stdlib only, no cycle
+
 DEV_SECRET = "dev-only-insecure-secret-key-change-me"
 
 
@@ -132,6 +134,11 @@ class Settings:
                 )
             if not self.database_url:
                 raise SettingsError("DATABASE_URL must be set in production (the embedded database is for trying things out)")
+        if self.official_contacts is not None:
+            try:
+                load_contacts(self.official_contacts)  # validated once here, so a bad file stops the start
+            except ContactsError as exc:
+                raise SettingsError(f"STREETSHARE_OFFICIAL_CONTACTS: {exc}") from exc
         return self
 
 

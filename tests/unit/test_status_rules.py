@@ -185,3 +185,16 @@ def test_a_missing_contacts_file_is_refused(tmp_path):
 def test_distance_is_great_circle_kilometres():
     assert rules.distance_km(*ELM_STREET, *ELM_STREET) == 0
     assert 22.9 < rules.distance_km(*ELM_STREET, *LEEDS) < 23.3  # Huddersfield to Leeds: 17.1 km north, 15.5 km east
+
+
+def test_the_deployment_refuses_to_start_with_an_unusable_contacts_file(tmp_path):
+    from streetshare.settings import SettingsError, load
+
+    good, bad = tmp_path / "good.toml", tmp_path / "bad.toml"
+    good.write_text(KIRKLEES)
+    bad.write_text('[contacts]\nmeteors = { name = "x" }')
+    assert load({"STREETSHARE_OFFICIAL_CONTACTS": str(good)}).official_contacts == good.resolve()
+    assert load({}).official_contacts is None
+    for path in (bad, tmp_path / "nowhere.toml"):
+        with pytest.raises(SettingsError, match="STREETSHARE_OFFICIAL_CONTACTS"):
+            load({"STREETSHARE_OFFICIAL_CONTACTS": str(path)})
