@@ -283,7 +283,8 @@ async def run_once(app: Server, meters: Meters, cast: Cast, *, window: float, op
     async with httpx.AsyncClient(base_url=app.url, timeout=60, limits=limits) as client:
         start = time.perf_counter() + 0.05
         loads = asyncio.create_task(measure.run_wrk(app.url, script, duration=max(1, math.ceil(window)),
-                                                    connections=connections, threads=threads))
+                                                    connections=connections, threads=min(threads, connections))
+                                    if connections else _no_loads())
         answers = await asyncio.gather(*(
             send_report(client, cast, user, at, start, f"10.14.{k // 250}.{k % 250 + 1}")
             for k, (user, at) in enumerate(zip(order, moments))))
@@ -333,6 +334,12 @@ async def run_once(app: Server, meters: Meters, cast: Cast, *, window: float, op
         "check": verdict,
     }
     return result, log_offset
+
+
+async def _no_loads() -> measure.WrkResult:
+    """--connections 0: the reports alone, nobody loading the status meanwhile."""
+    return measure.WrkResult(0, 0.0, 0, {k: 0 for k in ("connect", "read", "write", "status", "timeout")},
+                             0.0, 0.0, 0.0, 0.0)
 
 
 def describe_run(r: dict[str, Any]) -> list[str]:
@@ -465,7 +472,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--window", type=float, default=10.0, help="seconds over which the reports arrive")
     parser.add_argument("--opening", type=int, default=8, help="reports sent at the same instant at the start")
     parser.add_argument("--readers", type=int, default=200, help="other residents whose status loads are replayed")
-    parser.add_argument("--connections", type=int, default=8, help="wrk connections loading the status")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections loading the status (0: nobody loads it, the reports alone)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
     parser.add_argument("--runs", type=int, default=3, help="bursts (the median is reported)")
