@@ -103,6 +103,11 @@ async def _world(client, alice, bob, carol, erin):
             owner.id, elm_id, f"{owner.display_name} needs a drill")
     await db.execute("INSERT INTO street_invite (street, code, created_by, created_at) VALUES ($1, 'elm-walk', $2, $3)",
                      elm_id, alice.id, clock.now())
+    # Street status: Alice's and Erin's homes say the power is off; Carol's on Oak Road next door too.
+    from streetshare.status import service as status
+
+    for person, street_id in ((alice, elm_id), (erin, elm_id), (carol, oak.id)):
+        await status.report(street_id, "power", acting=person.id, affected=True)
     return elm, oak
 
 
@@ -166,11 +171,14 @@ async def test_no_page_or_api_answer_shows_another_residents_home(client, alice,
         seeds = ["/", "/streets/nearby", "/streets/mine", f"/streets/{elm.id}", f"/streets/{oak.id}",
                  f"/streets/{elm.id}/move", f"/streets/{oak.id}/move", "/streets/new", "/places/home", "/account",
                  "/join/elm-walk", "/feed", "/offers", "/asks", "/coordinate", f"/streets/{elm.id}/activity",
+                 f"/streets/{elm.id}/status", f"/streets/{elm.id}/status?fragment=1", f"/streets/{oak.id}/status",
+                 f"/streets/{elm.id}/status/report", f"/streets/{elm.id}/status/gas",
                  *(f"/residents/{i}" for i in ids["resident"]), *(f"/offers/{i}" for i in ids["offer"]),
                  *(f"/asks/{i}" for i in ids["ask"])]
         pages = await crawl(client, seeds)
         assert pages[f"/streets/{elm.id}"][0] == 200 and "Elm Street" in pages[f"/streets/{elm.id}"][1]
         assert pages["/streets/nearby"][0] == 200 and "about" in pages["/streets/nearby"][1]
+        assert pages[f"/streets/{elm.id}/status"][0] == 200 and "2 homes on Elm Street" in pages[f"/streets/{elm.id}/status"][1]
         assert sum(status == 200 for status, _ in pages.values()) >= 8
         for path, (status, text) in pages.items():
             assert not leaks(text, forbidden), f"{viewer.display_name} sees {leaks(text, forbidden)} on {path}"
@@ -179,6 +187,8 @@ async def test_no_page_or_api_answer_shows_another_residents_home(client, alice,
         answers = await api_walk(client, headers, ids)
         assert answers[f"/api/v1/streets/{elm.id}"][0] == 200
         assert answers["/api/v1/streets/nearby"][0] == 200
+        assert answers[f"/api/v1/streets/{elm.id}/status"][0] == 200
+        assert '"homes_here":2' in answers[f"/api/v1/streets/{elm.id}/status"][1]
         for path, (status, text) in answers.items():
             assert not leaks(text, forbidden), f"{viewer.display_name} gets {leaks(text, forbidden)} from {path}"
             if status == 200 and path not in OWN_DATA and text.startswith(("{", "[")):
@@ -249,7 +259,7 @@ async def test_setting_a_home_never_logs_where_it_is(client, alice, caplog):
 
 # The words only Elm Street's own pages may show: titles, a name, a message, a note, a reason.
 ELM_WORDS = ("Alice", "Secret ladder", "Secret drill", "bring it round at six", "Thanks for the secret",
-             "It looked odd")
+             "It looked odd", "Power off")
 
 # Routes whose path parameter is a key rather than an item, or names no item: not walked, and why.
 NOT_ABOUT_AN_ITEM = {
@@ -300,10 +310,13 @@ async def _elm_world(settings, alice, bob, carol, dave) -> dict[str, str]:
         "RETURNING id", ask, offer, clock.now())
     report = await moderation.report(acting=bob.id, target_kind="ask", target_id=ask, reason="It looked odd")
     invite = await coordinators.create_invite(elm.id, acting=carol.id)
+    from streetshare.status import service as status
+
+    await status.report(elm.id, "power", acting=alice.id, affected=True)
     return {"street_id": str(elm.id), "resident_id": str(alice.id), "offer_id": str(offer), "ask_id": str(ask),
             "exchange_id": str(live), "photo_id": str(photo), "name": f"{sha}-display.jpg", "match_id": str(match),
             "report_id": str(report), "invite_id": str(invite.id), "thanks_id": str(thanks),
-            "dave_street_id": str(leeds.id)}
+            "dave_street_id": str(leeds.id), "topic": "power"}
 
 
 # What a ?kind=…&id=… names (the report form, a coordinator's hide form): the id for each kind.
