@@ -211,6 +211,14 @@ async def test_withdrawing_the_only_answer_deletes_the_incident(on_elm, alice):
     assert await queries.incident_history(on_elm.id) == []
 
 
+async def test_an_incident_left_with_only_fine_answers_after_a_withdrawal_is_deleted(on_elm, alice, bob):
+    await service.report(on_elm.id, "power", acting=alice.id, affected=True)
+    await service.report(on_elm.id, "power", acting=bob.id, affected=False)  # never off: no home was affected
+    await service.withdraw(on_elm.id, "power", acting=alice.id)
+    assert await db.fetchval("SELECT count(*) FROM status_incident") == 0
+    assert await db.fetchval("SELECT count(*) FROM status_report") == 0
+
+
 async def test_withdrawing_with_nothing_to_withdraw_says_so(on_elm, alice, bob):
     assert await service.withdraw(on_elm.id, "power", acting=alice.id) is False
     await service.report(on_elm.id, "power", acting=alice.id, affected=True)
