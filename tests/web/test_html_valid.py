@@ -304,6 +304,13 @@ async def test_every_page_a_resident_reaches_is_well_formed_html(settings, demo_
                  *(f"/offers/{i}" for i in offers), *(f"/offers/{i}/matches" for i in offers),
                  *(f"/asks/{i}" for i in asks), *(f"/asks/{i}/matches" for i in asks),
                  *(f"/exchanges/{i}" for i in exchanges)]
+        street = await db.fetchval("SELECT street FROM resident WHERE id = $1", me)
+        status_pages = [f"/streets/{street}/status{page}" for page in ("", "/report", "/gas")] if street else []
+        seeds += status_pages
         pages = await crawl(client, seeds, limit=120)
+        fragment = await client.get(f"/streets/{street}/status?fragment=1") if street else None
     assert sum(status == 200 for status, _, _ in pages.values()) >= 10
+    assert all(pages[path][0] == 200 for path in status_pages)
     assert _invalid_pages(pages) == {}
+    if fragment is not None:  # what the live status page swaps in
+        assert fragment.status_code == 200 and html_problems(fragment.text, fragment=True) == []
