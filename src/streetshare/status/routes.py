@@ -145,7 +145,7 @@ def _context(status: StreetStatus, answered: str | None = None, said: str | None
         "status": status,
         "active": [v for v in views if v.active],
         "quiet": [v for v in views if not v.active],
-        "incidents": [incident_sentence(i, now=now) for i in status.incidents],
+        "incidents": [incident_sentence(i, now=now) for i in status.incidents if i.ended_at is not None],  # open: above
         "answered": answered if answered in OFF else None,
         "said": said if said in (*ANSWERS, WITHDRAW) else None,
         "gas": rules.GAS_ADVICE,
