@@ -296,3 +296,10 @@ def test_incidents_in_words():
     assert incident_sentence(still, now=now) == "Water off or low since 18:02, 4 homes so far"
     quiet = IncidentSummary("bins", "Bins", T0.replace(day=1), T0.replace(day=4), "timeout", 1)
     assert incident_sentence(quiet, now=now) == "Bins were not collected from Tue 1 Dec 18:02, 1 home (no answers after Tue 1 Dec 18:02)"
+
+
+async def test_a_gas_answer_sent_by_form_lands_on_the_advice_and_records_nothing(elm, as_alice):
+    sent = await post_form(as_alice, f"/streets/{elm.id}/status/gas", {"answer": "affected"},
+                           form_page=f"/streets/{elm.id}/status")
+    assert sent.status_code == 303 and sent.headers["location"] == f"/streets/{elm.id}/status/gas"
+    assert await incidents() == 0

@@ -183,6 +183,14 @@ async def gas_page(request: Request, street_id: FromPath[int]) -> Template:
     return page("status/gas.html", who=who, gas=rules.GAS_ADVICE)
 
 
+@post("/streets/{street_id:int}/status/gas", guards=[requires_resident])
+async def gas_answer(request: Request, street_id: FromPath[int]) -> Redirect:
+    """A gas answer sent by form (its path is the advice page's, so `answer` below never sees it):
+    the advice, nothing recorded."""
+    await queries.visible_viewer(street_id, current(request).id)
+    return Redirect(path=f"/streets/{street_id}/status/gas", status_code=303)
+
+
 @post("/streets/{street_id:int}/status/{topic:str}", guards=[requires_resident])
 async def answer(request: Request, street_id: FromPath[int], topic: FromPath[str]) -> Redirect:
     """"Mine's off (too)", "Mine's fine / it's back", or "Take my answer back"; then the topic's counts."""
@@ -195,8 +203,6 @@ async def answer(request: Request, street_id: FromPath[int], topic: FromPath[str
     else:
         await queries.topic_status(street_id, topic, viewer=me.id)  # an unseen street or topic is a 404 first
         raise Invalid({"answer": "Choose an answer."}, "Choose whether yours is off or fine.")
-    if topic == "gas":
-        return Redirect(path=f"/streets/{street_id}/status/gas", status_code=303)
     return Redirect(path=f"/streets/{street_id}/status?answered={topic}&said={choice}#topic-{topic}", status_code=303)
 
 
@@ -209,7 +215,8 @@ async def status_events(request: Request, street_id: FromPath[int]) -> ServerSen
     return ServerSentEvent(live.events(listener, street_id, version=version))
 
 
-web_router = Router(path="/", route_handlers=[status_page, report_page, gas_page, answer, status_events],
+web_router = Router(path="/", route_handlers=[status_page, report_page, gas_page, gas_answer, answer,
+                                                    status_events],
                     include_in_schema=False)
 
 
