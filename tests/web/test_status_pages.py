@@ -294,8 +294,11 @@ def test_incidents_in_words():
     assert incident_sentence(ended, now=now) == "Power was off 18:02\u201319:40, about 9 homes"
     still = IncidentSummary("water", "No water", T0, None, None, 4)
     assert incident_sentence(still, now=now) == "Water off or low since 18:02, 4 homes so far"
-    quiet = IncidentSummary("bins", "Bins", T0.replace(day=1), T0.replace(day=4), "timeout", 1)
-    assert incident_sentence(quiet, now=now) == "Bins were not collected from Tue 1 Dec 18:02, 1 home (no answers after Tue 1 Dec 18:02)"
+    quiet = IncidentSummary("bins", "Bins", T0.replace(day=1), T0.replace(day=4, hour=20), "timeout", 3)
+    assert incident_sentence(quiet, now=now) == ("Bins were not collected from Tue 1 Dec 18:02, about 3 homes "
+                                                 "(last said Tue 1 Dec 20:02)")
+    yesterday = IncidentSummary("street_lights", "Lights", T0.replace(day=3, hour=22), T0.replace(day=4, hour=7), "back", 2)
+    assert incident_sentence(yesterday, now=now) == "Street lights were out yesterday 22:02 to 07:02, about 2 homes"
 
 
 async def test_a_gas_answer_sent_by_form_lands_on_the_advice_and_records_nothing(elm, as_alice):

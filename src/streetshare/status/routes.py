@@ -103,7 +103,7 @@ def incident_sentence(incident: IncidentSummary, *, now: datetime | None = None)
     if incident.ended_reason == rules.TIMEOUT:
         topic = rules.topic(incident.topic)
         last = incident.ended_at - topic.timeout if topic else incident.ended_at
-        return f"{was_off} from {when(incident.started_at, now=now)}, {homes} (no answers after {when(last, now=now)})"
+        return f"{was_off} from {when(incident.started_at, now=now)}, {homes} (last said {when(last, now=now)})"
     start, end = _local(incident.started_at), _local(incident.ended_at)
     if start.date() == end.date():
         return f"{was_off} {when(incident.started_at, now=now)}\u2013{end.strftime('%H:%M')}, {homes}"
