@@ -147,3 +147,15 @@ class contextlib_stack:  # noqa: N801 (reads as the context manager it is)
 
     async def __aexit__(self, *exc):
         await self._stack.aclose()
+
+
+async def test_a_thousand_open_pages_of_one_street_all_hear_a_change_at_once(listener):
+    import time
+
+    async with contextlib_stack(listener, [7] * 1000) as subs:
+        started = time.perf_counter()
+        await _notify(7)
+        await asyncio.wait_for(asyncio.gather(*(s.changed.wait() for s in subs)), 2)
+        took_ms = (time.perf_counter() - started) * 1000
+    print(f"1000 streams woken {took_ms:.1f} ms after the notification was sent")
+    assert took_ms < 1000

@@ -40,7 +40,7 @@ RECONNECT_PAUSES_S = (0.2, 1.0, 2.0, 5.0, 10.0)
 # How often an idle listening connection is asked a question, so that a silent cut is noticed.
 CHECK_EVERY_S = 30.0
 KEEPALIVE_S = 20.0
-MIN_GAP_S = 1.0
+MIN_GAP_S = 2.0  # a whole street answering within a minute is one page refresh every 2 s, not hundreds
 MAX_AGE_S = 15 * 60.0
 RETRY_MS = 3000  # how long a browser waits before reconnecting a stream that ended
 

@@ -47,7 +47,9 @@
   region.setAttribute("data-live", "connecting");
   source.addEventListener("status", function (event) {
     region.setAttribute("data-live", "open");
-    if (event.data !== version) refresh();  // "changed", or a version other than the page's
+    // "changed", or a version other than the page's. A moment's random wait spreads a whole street's
+    // pages fetching at once.
+    if (event.data !== version) setTimeout(refresh, Math.random() * 800);
   });
   source.addEventListener("error", function () { region.setAttribute("data-live", "reconnecting"); });
   say("Updates by itself");
