@@ -57,7 +57,7 @@ async def test_fifty_concurrent_reports_from_fifty_homes_count_exactly_fifty(str
     assert await db.fetchval("SELECT count(*) FROM status_report") == CROWD
     seen = await queries.topic_status(street.id, "power", viewer=crowd[0].id)
     assert (seen.state, seen.homes_here) == ("reported", CROWD)
-    assert await db.fetchval("SELECT homes FROM status_incident") == CROWD
+    assert (await queries.open_incident_on(street.id, "power")).homes == CROWD
     assert await db.fetchval("SELECT count(*) FROM job WHERE kind = 'status_prompts'") == 1
 
 
@@ -92,7 +92,26 @@ async def test_a_report_racing_the_answer_that_ends_the_incident_is_never_lost(s
         assert await db.fetchval(
             "SELECT count(*) FROM status_report WHERE resident = $1 AND ever_affected", c.id
         ) == round_ + 1, f"round {round_}: c's answer was lost"
-        assert await db.fetchval("SELECT count(*) FROM status_incident WHERE ended_at IS NULL AND homes <> 1") == 0
+        still_open = await queries.open_incident_on(street.id, "power")
+        assert still_open is None or still_open.homes == 1, f"round {round_}"
         await service.report(street.id, "power", acting=c.id, affected=False)  # ends the one c opened, if any
         assert await queries.open_incident_on(street.id, "power") is None
         await fresh_rate_limits()
+
+
+async def test_a_crowd_saying_off_while_the_last_home_says_back_is_counted_in_the_incident_it_joined(street):
+    """"Off" answers share the incident's row; "back" waits for them all and counts them before it
+    decides. Whatever the order, each answer is in exactly one incident, and an ended incident's
+    frozen homes are the homes that said off in it."""
+    first, *crowd = await residents(street, 21)
+    await service.report(street.id, "power", acting=first.id, affected=True)
+    await at_once(service.report(street.id, "power", acting=first.id, affected=False),
+                  *(service.report(street.id, "power", acting=p.id, affected=True) for p in crowd))
+    assert await db.fetchval("SELECT count(*) FROM status_report") == 21
+    assert await db.fetchval("SELECT count(DISTINCT resident) FROM status_report WHERE ever_affected") == 21
+    for incident in await queries.incident_history(street.id):
+        said_off = await db.fetchval(
+            "SELECT count(*) FROM status_report WHERE incident = $1 AND ever_affected", incident.id)
+        assert incident.homes == said_off, incident
+    # At most one is open, and if "back" came first the crowd opened a new one.
+    assert await db.fetchval("SELECT count(*) FROM status_incident WHERE ended_at IS NULL") <= 1

@@ -3,8 +3,8 @@
 A home is the resident's private home point rounded to 5 decimal places (HOME_KEY, about a
 metre): residents at one address count once. The key is computed here in SQL and never returned.
 A home's answer is its residents' latest one. Only residents who still live on the incident's
-street, with a home point, are counted while an incident is open; its `homes` column is kept up to
-date by the service on every answer and frozen when the incident ends.
+street, with a home point, are counted while an incident is open; its `homes` column is written
+when the incident ends (and then frozen), so while it is open every read here counts the answers.
 
 Who may see a street's status: its members (who may also answer, once they have a home point),
 and residents of its neighbouring streets (street_neighbour), who may only read. Anyone else
@@ -35,6 +35,11 @@ JOIN resident r ON r.id = sr.resident
 WHERE sr.incident = {{incident}} AND r.street = {{street}} AND r.home_lat IS NOT NULL AND r.home_lng IS NOT NULL
 GROUP BY 1
 """
+
+# An incident's homes: counted from the answers while it is open, the frozen count once it ended.
+_HOMES = f"""CASE WHEN i.ended_at IS NULL
+    THEN (SELECT count(*) FROM ({_HOMES_OF.format(incident="i.id", street="i.street")}) h WHERE h.ever)
+    ELSE i.homes END"""
 
 RECENT_INCIDENTS = timedelta(days=30)
 RECENT_LIMIT = 10
@@ -250,10 +255,10 @@ async def _status(who: Viewer, viewer: int, settings: Settings | None, *, topics
 async def recent_incidents(street_id: int, *, limit: int = RECENT_LIMIT) -> list[IncidentSummary]:
     """Open incidents and those ended in the last 30 days, newest first."""
     rows = await db.fetch(
-        """
-        SELECT topic, started_at, ended_at, ended_reason, homes FROM status_incident
-        WHERE street = $1 AND (ended_at IS NULL OR ended_at >= $2)
-        ORDER BY started_at DESC, id DESC LIMIT $3
+        f"""
+        SELECT i.topic, i.started_at, i.ended_at, i.ended_reason, {_HOMES} AS homes FROM status_incident i
+        WHERE i.street = $1 AND (i.ended_at IS NULL OR i.ended_at >= $2)
+        ORDER BY i.started_at DESC, i.id DESC LIMIT $3
         """,
         street_id, clock.now() - RECENT_INCIDENTS, limit,
     )
@@ -266,8 +271,8 @@ def _label(topic: str) -> str:
     return found.label if found else topic
 
 
-_INCIDENT_COLUMNS = """i.id, i.street, s.name AS street_name, i.topic, i.started_at, i.ended_at, i.ended_reason,
-    i.homes, i.last_report_at, i.opened_by"""
+_INCIDENT_COLUMNS = f"""i.id, i.street, s.name AS street_name, i.topic, i.started_at, i.ended_at, i.ended_reason,
+    {_HOMES} AS homes, i.last_report_at, i.opened_by"""
 
 
 def _incident(r) -> IncidentRow:
