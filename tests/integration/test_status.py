@@ -323,6 +323,18 @@ async def test_history_keeps_the_homes_counted_when_it_ended(on_elm, alice, bob)
     assert [(i.open, i.homes) for i in history] == [(True, 1), (False, 2)]
 
 
+async def test_an_open_incident_lists_the_homes_that_said_off_so_far(on_elm, alice, bob):
+    """The street's list of incidents counts an open one's homes as the topic's card does: 'off'
+    answers don't write the incident's row, so the list must not read a stale count from it."""
+    await service.report(on_elm.id, "power", acting=alice.id, affected=True)
+    await service.report(on_elm.id, "power", acting=bob.id, affected=True)
+    await service.report(on_elm.id, "water", acting=bob.id, affected=True)
+    await service.report(on_elm.id, "power", acting=bob.id, affected=False)  # 1 of 2 back: still off
+    seen = await queries.street_status(on_elm.id, viewer=alice.id)
+    assert sorted((i.topic, i.ended_at, i.homes) for i in seen.incidents) == [("power", None, 2), ("water", None, 1)]
+    assert sorted((i.topic, i.homes) for i in await queries.incident_history(on_elm.id)) == [("power", 2), ("water", 1)]
+
+
 async def test_history_can_start_from_a_date(on_elm, alice):
     await service.report(on_elm.id, "power", acting=alice.id, affected=True)
     await service.report(on_elm.id, "power", acting=alice.id, affected=False)

@@ -214,11 +214,14 @@ async def _status(who: Viewer, viewer: int, settings: Settings | None, *, topics
     rows = await db.fetch(
         f"""
         SELECT i.id, i.street, s.name AS street_name, i.topic, i.started_at, i.last_report_at,
-               (SELECT count(*) FROM ({_HOMES_OF.format(incident="i.id", street="i.street")}) h
-                WHERE h.now_affected) AS homes_now,
+               c.homes_now, c.homes_ever,
                (SELECT affected FROM status_report WHERE incident = i.id AND resident = $3) AS mine
         FROM status_incident i
         JOIN street s ON s.id = i.street
+        CROSS JOIN LATERAL (
+            SELECT count(*) FILTER (WHERE h.now_affected) AS homes_now, count(*) FILTER (WHERE h.ever) AS homes_ever
+            FROM ({_HOMES_OF.format(incident="i.id", street="i.street")}) h
+        ) c
         WHERE i.ended_at IS NULL AND i.topic = ANY($2::text[])
           AND (i.street = $1 OR i.street IN (SELECT neighbour FROM street_neighbour WHERE street = $1))
         """,
@@ -248,21 +251,28 @@ async def _status(who: Viewer, viewer: int, settings: Settings | None, *, topics
             official=rules.official_contact(t.name, contacts, who.centre_lat, who.centre_lng),
             question=t.question, records=t.records,
         ))
-    incidents = await recent_incidents(who.street_id) if with_incidents else []
+    # The open incidents here were just counted: the list reuses those counts instead of counting again.
+    counted = {t: r["homes_ever"] for t, r in here.items()} if set(names) == {t.name for t in rules.TOPICS} else None
+    incidents = await recent_incidents(who.street_id, open_homes=counted) if with_incidents else []
     return StreetStatus(who.street_id, who.street_name, who.can_report, who.is_member, out, incidents)
 
 
-async def recent_incidents(street_id: int, *, limit: int = RECENT_LIMIT) -> list[IncidentSummary]:
-    """Open incidents and those ended in the last 30 days, newest first."""
+async def recent_incidents(street_id: int, *, limit: int = RECENT_LIMIT,
+                           open_homes: dict[str, int] | None = None) -> list[IncidentSummary]:
+    """Open incidents and those ended in the last 30 days, newest first. `open_homes`: the open
+    incidents' homes by topic when the caller has just counted them (it has counted every topic)."""
+    homes = "i.homes" if open_homes is not None else _HOMES
     rows = await db.fetch(
         f"""
-        SELECT i.topic, i.started_at, i.ended_at, i.ended_reason, {_HOMES} AS homes FROM status_incident i
+        SELECT i.topic, i.started_at, i.ended_at, i.ended_reason, {homes} AS homes FROM status_incident i
         WHERE i.street = $1 AND (i.ended_at IS NULL OR i.ended_at >= $2)
         ORDER BY i.started_at DESC, i.id DESC LIMIT $3
         """,
         street_id, clock.now() - RECENT_INCIDENTS, limit,
     )
-    return [IncidentSummary(r["topic"], _label(r["topic"]), r["started_at"], r["ended_at"], r["ended_reason"], r["homes"])
+    return [IncidentSummary(r["topic"], _label(r["topic"]), r["started_at"], r["ended_at"], r["ended_reason"],
+                            open_homes.get(r["topic"], 0) if open_homes is not None and r["ended_at"] is None
+                            else r["homes"])
             for r in rows]
 
 
