@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Request, Router, delete, get, post
+from litestar.exceptions import ServiceUnavailableException
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, ServerSentEvent, Template
 
@@ -212,7 +213,9 @@ async def status_events(request: Request, street_id: FromPath[int]) -> ServerSen
     await queries.visible_viewer(street_id, current(request).id)
     version = await queries.status_version(street_id)
     listener: live.StatusListener = request.app.state.status_listener
-    return ServerSentEvent(live.events(listener, street_id, version=version))
+    if not listener.running:  # the app was not started with its lifespan: no live updates here
+        raise ServiceUnavailableException("Live updates are not available.", headers={"Retry-After": "30"})
+    return ServerSentEvent(live.events(listener, street_id, version=version), headers={"Cache-Control": "no-store"})
 
 
 web_router = Router(path="/", route_handlers=[status_page, report_page, gas_page, gas_answer, answer,
