@@ -81,6 +81,7 @@ async def test_an_open_status_page_hears_when_a_neighbour_answers(settings, elm,
             assert stream.status_code == 200
             assert stream.headers["content-type"].startswith("text/event-stream")
             assert stream.headers["cache-control"] == "no-store"
+            assert stream.headers["x-accel-buffering"] == "no"
             lines = stream.aiter_lines()
             first = await next_event(lines)
             assert first["event"] == "status" and first["data"] in page.text  # the version the page has

@@ -215,7 +215,9 @@ async def status_events(request: Request, street_id: FromPath[int]) -> ServerSen
     listener: live.StatusListener = request.app.state.status_listener
     if not listener.running:  # the app was not started with its lifespan: no live updates here
         raise ServiceUnavailableException("Live updates are not available.", headers={"Retry-After": "30"})
-    return ServerSentEvent(live.events(listener, street_id, version=version), headers={"Cache-Control": "no-store"})
+    # X-Accel-Buffering: nginx passes the stream on as it comes instead of buffering it.
+    return ServerSentEvent(live.events(listener, street_id, version=version),
+                           headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
 web_router = Router(path="/", route_handlers=[status_page, report_page, gas_page, gas_answer, answer,
