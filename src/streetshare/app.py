@@ -43,7 +43,7 @@ def create_app(settings: Settings, *, manage_pool: bool = True) -> Litestar:
 
     stop_worker = asyncio.Event()
     background: list[asyncio.Task] = []
-    status_listener = status_live.StatusListener()  # this process's one LISTEN connection for live status
+    status_listener = status_live.StatusListener()  # live status: one dedicated connection, outside the pool
 
     async def startup() -> None:
         if manage_pool:
