@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from support.cast import ELM_STREET, LEEDS, OAK_ROAD, make_street, place_resident, quick_resident
+from support.status import home, resident_at
 
 from streetshare import clock, db
 from streetshare.errors import NotAllowed, NotFound, TooManyAttempts
@@ -37,17 +38,6 @@ async def oak():
 @pytest.fixture
 async def leeds():
     return await make_street("Leeds Road", LEEDS)
-
-
-def home(street, n: int) -> tuple[float, float]:
-    """The n-th home on the street: about 20 m apart, so each is its own home."""
-    return (street.lat + 0.0002 * n, street.lng + 0.0003)
-
-
-async def resident_at(name: str, street, n: int):
-    person = await quick_resident(name)
-    await place_resident(person, street, home=home(street, n))
-    return person
 
 
 @pytest.fixture

@@ -8,27 +8,11 @@ Street's neighbour; dave lives in Leeds.
 from __future__ import annotations
 
 import pytest
-from support.cast import ELM_STREET, LEEDS, OAK_ROAD, api_token, make_street, place_resident, quick_resident
+from support.cast import LEEDS, api_token, make_street, place_resident, quick_resident
+from support.status import elm, home, oak  # noqa: F401 (fixtures)
 
 from streetshare import db
 from streetshare.status import rules
-
-
-def home(street, n: int) -> tuple[float, float]:
-    return (street.lat + 0.0002 * n, street.lng + 0.0003)
-
-
-@pytest.fixture
-async def elm(carol, alice, bob):
-    street = await make_street("Elm Street", ELM_STREET, coordinator=carol)
-    await place_resident(alice, street, home=home(street, 1))
-    await place_resident(bob, street, home=home(street, 2))
-    return street
-
-
-@pytest.fixture
-async def oak():
-    return await make_street("Oak Road", OAK_ROAD)
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from html import unescape
 from datetime import UTC, datetime
 
 import pytest
-from support.cast import (ELM_STREET, LEEDS, OAK_ROAD, app_client, csrf_token, make_street, place_resident,
-                          post_form, quick_resident, sign_in)
+from support.cast import LEEDS, app_client, csrf_token, make_street, post_form, sign_in
+from support.status import elm, home, oak, resident_at  # noqa: F401 (fixtures)
 
 from streetshare import clock, db
 from streetshare.status import rules, service
@@ -23,29 +23,6 @@ T0 = datetime(2026, 12, 4, 18, 2, tzinfo=UTC)  # 18:02 in London (GMT in Decembe
 
 def at(hour: int, minute: int):
     return clock.frozen_at(T0.replace(hour=hour, minute=minute))
-
-
-def home(street, n: int) -> tuple[float, float]:
-    return (street.lat + 0.0002 * n, street.lng + 0.0003)
-
-
-@pytest.fixture
-async def elm(carol, alice, bob):
-    street = await make_street("Elm Street", ELM_STREET, coordinator=carol)
-    await place_resident(alice, street, home=home(street, 1))
-    await place_resident(bob, street, home=home(street, 2))
-    return street
-
-
-@pytest.fixture
-async def oak():
-    return await make_street("Oak Road", OAK_ROAD)
-
-
-async def resident_at(name: str, street, n: int):
-    person = await quick_resident(name)
-    await place_resident(person, street, home=home(street, n))
-    return person
 
 
 def text_of(html: str) -> str:
