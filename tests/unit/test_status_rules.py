@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -40,12 +40,6 @@ def test_an_unknown_topic_is_none():
     assert rules.topic("meteors") is None
     assert rules.topic("power") is rules.BY_NAME["power"]
 
-
-def test_gone_quiet_counts_from_the_last_affected_answer():
-    power, last = rules.BY_NAME["power"], datetime(2026, 12, 4, 18, 0, tzinfo=UTC)
-    assert not rules.gone_quiet(power, last_report_at=last, now=last + timedelta(hours=11, minutes=59))
-    assert rules.gone_quiet(power, last_report_at=last, now=last + timedelta(hours=12))
-    assert not rules.gone_quiet(rules.BY_NAME["gas"], last_report_at=last, now=last + timedelta(days=30))
 
 
 # ---------------------------------------------------------------- when it is back

@@ -263,18 +263,23 @@ def test_counts_in_words(fields, sentence):
 
 
 def test_incidents_in_words():
-    from streetshare.status.queries import IncidentSummary
+    from streetshare.status.queries import IncidentRow
     from streetshare.status.routes import incident_sentence
 
+    def incident(topic, started_at, ended_at, ended_reason, homes, last_report_at=None):
+        return IncidentRow(1, 1, "Elm Street", topic, topic, started_at, ended_at, ended_reason, homes,
+                           last_report_at or started_at, None)
+
     now = T0.replace(hour=21)
-    ended = IncidentSummary("power", "Power cut", T0, T0.replace(hour=19, minute=40), "back", 9)
+    ended = incident("power", T0, T0.replace(hour=19, minute=40), "back", 9)
     assert incident_sentence(ended, now=now) == "Power was off 18:02\u201319:40, about 9 homes"
-    still = IncidentSummary("water", "No water", T0, None, None, 4)
+    still = incident("water", T0, None, None, 4)
     assert incident_sentence(still, now=now) == "Water off or low since 18:02, 4 homes so far"
-    quiet = IncidentSummary("bins", "Bins", T0.replace(day=1), T0.replace(day=4, hour=20), "timeout", 3)
+    quiet = incident("bins", T0.replace(day=1), T0.replace(day=4, hour=20), "timeout", 3,
+                     last_report_at=T0.replace(day=1, hour=20))
     assert incident_sentence(quiet, now=now) == ("Bins were not collected from Tue 1 Dec 18:02, about 3 homes "
                                                  "(last said Tue 1 Dec 20:02)")
-    yesterday = IncidentSummary("street_lights", "Lights", T0.replace(day=3, hour=22), T0.replace(day=4, hour=7), "back", 2)
+    yesterday = incident("street_lights", T0.replace(day=3, hour=22), T0.replace(day=4, hour=7), "back", 2)
     assert incident_sentence(yesterday, now=now) == "Street lights were out yesterday 22:02 to 07:02, about 2 homes"
 
 

@@ -13,7 +13,7 @@ gets NotFound, as if the street did not exist.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from streetshare import clock, db
@@ -77,23 +77,13 @@ class TopicStatus:
 
 
 @dataclass(frozen=True)
-class IncidentSummary:
-    topic: str
-    label: str
-    started_at: datetime
-    ended_at: datetime | None
-    ended_reason: str | None
-    homes: int
-
-
-@dataclass(frozen=True)
 class StreetStatus:
     street_id: int
     street_name: str
     can_report: bool  # the viewer lives here and has a home point
     is_member: bool  # the viewer lives here (a neighbour only reads)
     topics: list[TopicStatus]
-    incidents: list[IncidentSummary]  # open and recently ended, newest first
+    incidents: list[IncidentRow]  # open and recently ended, newest first
 
     def topic(self, name: str) -> TopicStatus:
         return next(t for t in self.topics if t.topic == name)
@@ -258,22 +248,22 @@ async def _status(who: Viewer, viewer: int, settings: Settings | None, *, topics
 
 
 async def recent_incidents(street_id: int, *, limit: int = RECENT_LIMIT,
-                           open_homes: dict[str, int] | None = None) -> list[IncidentSummary]:
+                           open_homes: dict[str, int] | None = None) -> list[IncidentRow]:
     """Open incidents and those ended in the last 30 days, newest first. `open_homes`: the open
     incidents' homes by topic when the caller has just counted them (it has counted every topic)."""
-    homes = "i.homes" if open_homes is not None else _HOMES
+    columns = _INCIDENT_COLUMNS if open_homes is None else _incident_columns("i.homes")
     rows = await db.fetch(
         f"""
-        SELECT i.topic, i.started_at, i.ended_at, i.ended_reason, {homes} AS homes FROM status_incident i
+        SELECT {columns} FROM status_incident i JOIN street s ON s.id = i.street
         WHERE i.street = $1 AND (i.ended_at IS NULL OR i.ended_at >= $2)
         ORDER BY i.started_at DESC, i.id DESC LIMIT $3
         """,
         street_id, clock.now() - RECENT_INCIDENTS, limit,
     )
-    return [IncidentSummary(r["topic"], _label(r["topic"]), r["started_at"], r["ended_at"], r["ended_reason"],
-                            open_homes.get(r["topic"], 0) if open_homes is not None and r["ended_at"] is None
-                            else r["homes"])
-            for r in rows]
+    found = [_incident(r) for r in rows]
+    if open_homes is None:
+        return found
+    return [replace(i, homes=open_homes.get(i.topic, 0)) if i.open else i for i in found]
 
 
 def _label(topic: str) -> str:
@@ -281,8 +271,13 @@ def _label(topic: str) -> str:
     return found.label if found else topic
 
 
-_INCIDENT_COLUMNS = f"""i.id, i.street, s.name AS street_name, i.topic, i.started_at, i.ended_at, i.ended_reason,
-    {_HOMES} AS homes, i.last_report_at, i.opened_by"""
+def _incident_columns(homes: str = _HOMES) -> str:
+    """An IncidentRow's columns (from status_incident i JOIN street s); `homes` says how to count them."""
+    return f"""i.id, i.street, s.name AS street_name, i.topic, i.started_at, i.ended_at, i.ended_reason,
+    {homes} AS homes, i.last_report_at, i.opened_by"""
+
+
+_INCIDENT_COLUMNS = _incident_columns()
 
 
 def _incident(r) -> IncidentRow:

@@ -22,7 +22,7 @@ from litestar.response import Redirect, ServerSentEvent, Template
 from streetshare import clock
 from streetshare.errors import Invalid
 from streetshare.status import live, queries, rules, service
-from streetshare.status.queries import IncidentSummary, StreetStatus, TopicStatus
+from streetshare.status.queries import IncidentRow, StreetStatus, TopicStatus
 from streetshare.web.auth import current, requires_resident
 from streetshare.web.forms import form_data
 from streetshare.web.pages import page, settings_of
@@ -95,16 +95,15 @@ def when(moment: datetime, *, now: datetime | None = None) -> str:
     return here.strftime("%a %-d %b %H:%M")
 
 
-def incident_sentence(incident: IncidentSummary, *, now: datetime | None = None) -> str:
+def incident_sentence(incident: IncidentRow, *, now: datetime | None = None) -> str:
     """"Power was off 18:02–19:40, about 9 homes"; "Power off since 18:02, 4 homes so far"."""
     now, (off, was_off) = now or clock.now(), OFF.get(incident.topic, (incident.label, incident.label))
     homes = _homes(incident.homes) if incident.homes < 2 else f"about {incident.homes} homes"
     if incident.ended_at is None:
         return f"{off} since {when(incident.started_at, now=now)}, {_homes(incident.homes)} so far"
     if incident.ended_reason == rules.TIMEOUT:
-        topic = rules.topic(incident.topic)
-        last = incident.ended_at - topic.timeout if topic else incident.ended_at
-        return f"{was_off} from {when(incident.started_at, now=now)}, {homes} (last said {when(last, now=now)})"
+        last = when(incident.last_report_at, now=now)
+        return f"{was_off} from {when(incident.started_at, now=now)}, {homes} (last said {last})"
     start, end = _local(incident.started_at), _local(incident.ended_at)
     if start.date() == end.date():
         return f"{was_off} {when(incident.started_at, now=now)}\u2013{end.strftime('%H:%M')}, {homes}"

@@ -90,11 +90,6 @@ def is_back(*, ever_homes: int, back_homes: int, said_back: bool) -> bool:
     return said_back and ever_homes > 0 and back_homes * 2 > ever_homes
 
 
-def gone_quiet(topic: Topic, *, last_report_at, now) -> bool:
-    """No affected report for the topic's timeout: the incident ends 'timeout'."""
-    return topic.records and now - last_report_at >= topic.timeout
-
-
 def state_of(*, open_incident: bool, homes_here: int) -> str:
     return REPORTED if open_incident and homes_here > 0 else CLEAR
 
