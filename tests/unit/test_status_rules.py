@@ -176,9 +176,20 @@ def test_a_missing_contacts_file_is_refused(tmp_path):
         rules.load_contacts(tmp_path / "nowhere.toml")
 
 
-def test_distance_is_great_circle_kilometres():
-    assert rules.distance_km(*ELM_STREET, *ELM_STREET) == 0
-    assert 22.9 < rules.distance_km(*ELM_STREET, *LEEDS) < 23.3  # Huddersfield to Leeds: 17.1 km north, 15.5 km east
+def test_an_area_holds_what_lies_within_its_radius_in_kilometres():
+    # Huddersfield to Leeds: about 23 km as the crow flies (17.1 km north, 15.5 km east).
+    assert rules.Area("Kirklees", *ELM_STREET, radius_km=0.001).contains(*ELM_STREET)
+    assert rules.Area("Wide", *ELM_STREET, radius_km=23.3).contains(*LEEDS)
+    assert not rules.Area("Narrow", *ELM_STREET, radius_km=22.9).contains(*LEEDS)
+
+
+def test_a_neighbouring_street_is_named_only_from_two_homes():
+    from types import SimpleNamespace as Count
+
+    one, two, three = Count(homes=1), Count(homes=2), Count(homes=3)
+    assert rules.named_nearby([three, one, two, one]) == ([three, two], 2)
+    assert rules.named_nearby([one]) == ([], 1)
+    assert rules.named_nearby([]) == ([], 0)
 
 
 def test_the_deployment_refuses_to_start_with_an_unusable_contacts_file(tmp_path):

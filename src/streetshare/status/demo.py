@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 from streetshare import clock, db
 from streetshare.notifications.rules import DIGEST_ZONE
 from streetshare.settings import Settings
-from streetshare.status import queries
+from streetshare.status import queries, rules
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,6 @@ HISTORY = [
     ("street_lights", 190, time(17, 0), 6 * 24 * 60 + 18 * 60, 5, "back"),
     ("bins", 260, time(7, 30), None, 8, "timeout"),
 ]
-TIMEOUTS = {"bins": timedelta(days=3)}
 
 
 def _local(day: date, at: time) -> datetime:
@@ -80,7 +79,7 @@ async def seed_status_demo(settings: Settings) -> int:
         for topic, days_ago, at, minutes, homes, reason in HISTORY:
             started = _local(today - timedelta(days=days_ago), at)
             last_report = started + timedelta(hours=2) if minutes is None else started
-            ended = last_report + TIMEOUTS[topic] if minutes is None else started + timedelta(minutes=minutes)
+            ended = last_report + rules.BY_NAME[topic].timeout if minutes is None else started + timedelta(minutes=minutes)
             await db.execute(
                 "INSERT INTO status_incident (street, topic, started_at, ended_at, ended_reason, homes, "
                 "last_report_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -242,7 +242,8 @@ async def _status(who: Viewer, viewer: int, settings: Settings | None, *, topics
             question=t.question, records=t.records,
         ))
     # The open incidents here were just counted: the list reuses those counts instead of counting again.
-    counted = {t: r["homes_ever"] for t, r in here.items()} if set(names) == {t.name for t in rules.TOPICS} else None
+    # (with_incidents is only asked with every topic, so every open incident here was counted)
+    counted = {t: r["homes_ever"] for t, r in here.items()}
     incidents = await recent_incidents(who.street_id, open_homes=counted) if with_incidents else []
     return StreetStatus(who.street_id, who.street_name, who.can_report, who.is_member, out, incidents)
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
 import msgspec
 from litestar import Request, Router, delete, get, post
 from litestar.exceptions import ServiceUnavailableException
@@ -21,14 +19,13 @@ from litestar.response import Redirect, ServerSentEvent, Template
 
 from streetshare import clock
 from streetshare.errors import Invalid
+from streetshare.notifications.rules import DIGEST_ZONE
 from streetshare.status import live, queries, rules, service
 from streetshare.status.queries import IncidentRow, StreetStatus, TopicStatus
 from streetshare.web.auth import current, requires_resident
 from streetshare.web.forms import form_data
 from streetshare.web.pages import page, settings_of
 from streetshare.web.refs import StreetRef
-
-LOCAL = ZoneInfo("Europe/London")
 
 # How each topic reads while it is off, and once it is over.
 OFF = {
@@ -58,10 +55,9 @@ def where_phrase(topic: TopicStatus, street_name: str) -> str:
     """"4 homes on Elm Street, 2 on Oak Road and a home nearby". A neighbouring street with fewer
     than 2 homes is never named: such homes are "a home nearby" (or "3 homes nearby", together)."""
     parts = [f"{_homes(topic.homes_here)} on {street_name}"] if topic.homes_here else []
-    for near in topic.nearby:
-        if near.homes >= 2:
-            parts.append(f"{near.homes} on {near.street_name}" if parts else f"{_homes(near.homes)} on {near.street_name}")
-    unnamed = sum(n.homes for n in topic.nearby if n.homes < 2)
+    named, unnamed = rules.named_nearby(topic.nearby)
+    for near in named:
+        parts.append(f"{near.homes} on {near.street_name}" if parts else f"{_homes(near.homes)} on {near.street_name}")
     if unnamed:
         parts.append("a home nearby" if unnamed == 1 else f"{unnamed} homes nearby")
     return _and(parts) if parts else ""
@@ -82,7 +78,7 @@ def count_sentence(topic: TopicStatus, street_name: str) -> str:
 
 
 def _local(moment: datetime) -> datetime:
-    return moment.astimezone(LOCAL)
+    return moment.astimezone(DIGEST_ZONE)  # the deployment's local time, as the digest's
 
 
 def when(moment: datetime, *, now: datetime | None = None) -> str:
@@ -293,7 +289,7 @@ def _topic_out(t: TopicStatus) -> TopicOut:
     return TopicOut(
         topic=t.topic, label=t.label, state=t.state, homes_here=t.homes_here, homes_nearby=t.homes_nearby,
         nearby_streets=[NearbyStreetOut(id=n.street_id, name=n.street_name, homes=n.homes)
-                        for n in t.nearby if n.homes >= 2],
+                        for n in rules.named_nearby(t.nearby)[0]],
         since=t.since, last_report_at=t.last_report_at, mine=t.mine,
         official=ContactOut(name=t.official.name, phone=t.official.phone, url=t.official.url) if t.official else None,
         advice=None if t.records else AdviceOut(name=gas.name, phone=gas.phone, tel=gas.tel, summary=gas.summary,

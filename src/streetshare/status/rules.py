@@ -9,12 +9,13 @@ server (queries.HOME_KEY); the rules below see only counts.
 from __future__ import annotations
 
 import functools
-import math
 import tomllib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, Sequence, TypeVar
+
+from streetshare.places.privacy import haversine_m
 
 AFFECTED = "affected"
 FINE = "fine"
@@ -90,6 +91,23 @@ def is_back(*, ever_homes: int, back_homes: int, said_back: bool) -> bool:
     return said_back and ever_homes > 0 and back_homes * 2 > ever_homes
 
 
+class _Counted(Protocol):
+    homes: int
+
+
+N = TypeVar("N", bound=_Counted)
+
+# A neighbouring street is named beside its count only from this many homes: fewer are "a home nearby".
+NAMED_FROM = 2
+
+
+def named_nearby(nearby: Sequence[N]) -> tuple[list[N], int]:
+    """The neighbouring streets' counts that may be shown with the street's name, and how many homes
+    the others add together (shown unnamed). `nearby`: anything with `.homes`."""
+    named = [n for n in nearby if n.homes >= NAMED_FROM]
+    return named, sum(n.homes for n in nearby if n.homes < NAMED_FROM)
+
+
 def state_of(*, open_incident: bool, homes_here: int) -> str:
     return REPORTED if open_incident and homes_here > 0 else CLEAR
 
@@ -125,7 +143,7 @@ class Area:
     contacts: dict[str, Contact] = field(default_factory=dict)
 
     def contains(self, lat: float, lng: float) -> bool:
-        return distance_km(self.lat, self.lng, lat, lng) <= self.radius_km
+        return haversine_m(self.lat, self.lng, lat, lng) <= self.radius_km * 1000
 
 
 @dataclass(frozen=True)
@@ -155,14 +173,6 @@ def official_contact(topic_name: str, table: ContactsTable, lat: float | None, l
         if topic_name in COUNCIL_TOPICS and COUNCIL in contacts:
             return contacts[COUNCIL]
     return None
-
-
-def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance (haversine, Earth radius 6371 km)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(a)))
 
 
 class ContactsError(ValueError):
