@@ -106,11 +106,13 @@ async def test_one_prompt_per_resident_per_incident_even_when_the_job_runs_twice
 async def test_nobody_is_prompted_without_opting_in(elm, settings, smtp_server):
     never_chose = await neighbour("Alice", elm, 1)
     said_no = await neighbour("Erin", elm, 2, prompts_by="off")
+    said_yes = await neighbour("Frank", elm, 4, prompts_by="app")  # shows the prompts did go out
     opener = await neighbour("Bob", elm, 3)
 
     await report(opener, elm)
     await run_jobs_at(AFTERNOON + timedelta(minutes=3), smtp_ctx(settings, smtp_server))
 
+    assert len(await prompts_of(said_yes)) == 1
     assert await prompts_of(never_chose) == [] and await prompts_of(said_no) == []
     assert smtp_server.messages == []
 
@@ -148,7 +150,7 @@ async def test_an_incident_that_has_ended_prompts_nobody(elm, settings, smtp_ser
     await report(bob, elm)
     await report(bob, elm, affected=False, at=AFTERNOON + timedelta(minutes=1))  # it's back: the incident ends
 
-    await run_jobs_at(AFTERNOON + timedelta(minutes=3), smtp_ctx(settings, smtp_server))
+    assert await run_jobs_at(AFTERNOON + timedelta(minutes=3), smtp_ctx(settings, smtp_server)) >= 1  # the prompts job ran
 
     assert await db.fetchval("SELECT ended_reason FROM status_incident") == "back"
     assert await prompts_of(alice) == []
@@ -205,6 +207,8 @@ async def test_in_quiet_hours_no_email_at_all_when_it_came_back_in_the_night(elm
     ctx = smtp_ctx(settings, smtp_server)
     await report(bob, elm, at=LATE_EVENING)
     await run_jobs_at(LATE_EVENING + timedelta(minutes=3), ctx)
+    assert len(await prompts_of(alice)) == 1  # in the app at once, silently
+    assert await db.fetchval("SELECT count(*) FROM job WHERE kind = $1", prompts.PROMPT_EMAIL_JOB) == 1  # held
 
     await report(bob, elm, affected=False, at=LATE_EVENING + timedelta(hours=3))  # back at 02:30
     await run_jobs_at(NEXT_MORNING, ctx)
@@ -221,6 +225,8 @@ async def test_in_quiet_hours_no_email_in_the_morning_to_whoever_answered_in_the
     await report(bob, elm, at=LATE_EVENING)
     await report(erin, elm, at=LATE_EVENING)
     await run_jobs_at(LATE_EVENING + timedelta(minutes=3), ctx)
+    assert len(await prompts_of(alice)) == 1  # in the app at once, silently
+    assert await db.fetchval("SELECT count(*) FROM job WHERE kind = $1", prompts.PROMPT_EMAIL_JOB) == 1  # held
 
     await report(alice, elm, at=LATE_EVENING + timedelta(minutes=20))  # saw it in the app: hers is off too
     await run_jobs_at(NEXT_MORNING, ctx)
