@@ -12,15 +12,11 @@ from streetshare.errors import Invalid, NotFound
 from streetshare.jobs import queue
 from streetshare.notifications import notify, queries, rules, service
 from streetshare.notifications.service import SEND_DIGEST, SEND_EMAIL
-from support.smtp import free_port
+from support.smtp import free_port, smtp_ctx
 
 # The cast, quickly (quick_resident hashes the password once per run; these tests are not about sign-up).
 MORNING = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 09:00 in London (GMT in November)
 EVENING = datetime(2026, 11, 23, 18, 0, 5, tzinfo=UTC)
-
-
-def smtp_ctx(settings, server) -> jobs.JobContext:
-    return jobs.JobContext.of(settings.with_(smtp_host="127.0.0.1", smtp_port=server.port, smtp_starttls=False))
 
 
 def closed_port_ctx(settings) -> jobs.JobContext:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from support.cast import ELM_STREET, OAK_ROAD, app_client, block, make_street, place_resident
+from support.smtp import smtp_ctx
 
 from streetshare import clock, db, jobs
 from streetshare.errors import Invalid
@@ -22,10 +23,6 @@ from streetshare.notifications.service import SEND_EMAIL
 MORNING = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 09:00 in London (GMT in November)
 BEFORE_THE_DIGEST = datetime(2026, 11, 23, 17, 50, tzinfo=UTC)  # after the round-up cutoff (17:45)
 EVENING = datetime(2026, 11, 23, 18, 0, 5, tzinfo=UTC)  # the digest goes out at 18:00
-
-
-def smtp_ctx(settings, server) -> jobs.JobContext:
-    return jobs.JobContext.of(settings.with_(smtp_host="127.0.0.1", smtp_port=server.port, smtp_starttls=False))
 
 
 async def opt_in(person, **more) -> None:

@@ -15,15 +15,12 @@ from streetshare.notifications import service as notifications
 from streetshare.status import prompts
 from streetshare.status import service as status
 from support.cast import Person, make_street, place_resident, quick_resident
+from support.smtp import smtp_ctx
 
 AFTERNOON = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # 14:00 in London (GMT)
 LATE_EVENING = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)  # 23:30 in London: quiet hours
 NEXT_MORNING = datetime(2026, 11, 24, 7, 0, 30, tzinfo=UTC)  # just after 07:00
 QUESTION = "Power off on Elm Street? Is yours off too?"
-
-
-def smtp_ctx(settings, server) -> jobs.JobContext:
-    return jobs.JobContext.of(settings.with_(smtp_host="127.0.0.1", smtp_port=server.port, smtp_starttls=False))
 
 
 @pytest.fixture

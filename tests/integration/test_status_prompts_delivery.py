@@ -6,16 +6,14 @@ from __future__ import annotations
 
 from datetime import time
 
+from support.smtp import smtp_ctx
+
 from streetshare import db, jobs
 from streetshare.jobs import queue
 from streetshare.notifications import notify, queries, rules, service
 from streetshare.notifications.service import SEND_EMAIL
 
 PROMPT = "Power off on Elm Street? Is yours off too?"
-
-
-def smtp_ctx(settings, server) -> jobs.JobContext:
-    return jobs.JobContext.of(settings.with_(smtp_host="127.0.0.1", smtp_port=server.port, smtp_starttls=False))
 
 
 async def choose(person, *, all_email_off: bool = False, quiet: rules.QuietHours | None = None, **choices):

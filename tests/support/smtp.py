@@ -88,3 +88,10 @@ def smtp_server() -> Iterator[SmtpServer]:
         yield SmtpServer(host, controller.port, handler)
     finally:
         controller.stop()
+
+
+def smtp_ctx(settings, server: SmtpServer):
+    """A job context whose mail goes to `server` (plain SMTP, no STARTTLS)."""
+    from streetshare import jobs
+
+    return jobs.JobContext.of(settings.with_(smtp_host="127.0.0.1", smtp_port=server.port, smtp_starttls=False))

@@ -230,9 +230,7 @@ async def type_code(code: FromQuery[str | None] = None) -> Template | Redirect:
 async def export_csv(request: Request, street_id: FromPath[int]) -> Response:
     street = await queries.street_for_coordinator(street_id, current(request).id)
     body = export.to_csv(await export.activity_rows(street_id))
-    name = export.filename(street.name, clock.now().date().isoformat())
-    return Response(content=body, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return _csv_download(body, export.filename(street.name, clock.now().date().isoformat()))
 
 
 @get("/streets/{street_id:int}/incidents.csv", guards=[requires_resident])
@@ -240,7 +238,10 @@ async def incidents_csv(request: Request, street_id: FromPath[int]) -> Response:
     """The street status history, one row per incident: evidence for a council or a utility."""
     street = await queries.street_for_coordinator(street_id, current(request).id)
     body = export.to_csv(await export.incident_rows(street_id), export.INCIDENT_COLUMNS)
-    name = export.filename(street.name, clock.now().date().isoformat(), "incidents")
+    return _csv_download(body, export.filename(street.name, clock.now().date().isoformat(), "incidents"))
+
+
+def _csv_download(body: str, name: str) -> Response:
     return Response(content=body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
