@@ -123,6 +123,21 @@ class Wants:
     quiet: rules.QuietHours
 
 
+async def told_since(kind: str, resident_ids: list[int], since: datetime, *, once_key_prefix: str) -> set[int]:
+    """Of `resident_ids`, those sent a `kind` notification since `since` whose once_key starts with
+    `once_key_prefix` (so a domain can ask "told about this topic lately?" by how it makes its keys)."""
+    if not resident_ids:
+        return set()
+    rows = await db.fetch(
+        """
+        SELECT DISTINCT resident FROM notification
+        WHERE kind = $1 AND resident = ANY($2::int[]) AND created_at >= $3 AND starts_with(once_key, $4)
+        """,
+        kind, list(resident_ids), since, once_key_prefix,
+    )
+    return {r["resident"] for r in rows}
+
+
 async def opted_in(kind: str, resident_ids: list[int]) -> dict[int, Wants]:
     """Of `resident_ids`, those who want `kind` at all (an opt-in kind whose default is OFF: a
     status prompt), whatever "stop all email" says: that stops the email, not the app."""

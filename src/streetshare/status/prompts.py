@@ -12,7 +12,7 @@ asked what they have just answered). The job asks, once, each resident of the st
   supply that flickers off and on all evening asks once (never a storm).
 
 The prompt is an ordinary notification linking to the street's status page, where the Yes / No,
-mine's fine forms are. Its once_key `status-prompt:<incident>:<resident>` makes a retried or
+mine's fine forms are. Its once_key `status-prompt:<topic>:<incident>:<resident>` makes a retried or
 repeated job write nothing more (and its email job is keyed on the notification).
 
 Quiet hours (each resident's own, default 22:00-07:00 London time, notifications.rules.QuietHours):
@@ -25,10 +25,10 @@ nobody in the morning, and whoever answered in the app in the night is not asked
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from streetshare import clock, db, jobs
+from streetshare import clock, jobs
 from streetshare.jobs import JobContext, handler
 from streetshare.notifications import notify
 from streetshare.notifications import queries as notification_queries
@@ -63,27 +63,13 @@ def status_url(street_id: int, topic: str) -> str:
     return f"/streets/{street_id}/status#topic-{topic}"
 
 
-def once_key(incident_id: int, resident_id: int) -> str:
-    return f"status-prompt:{incident_id}:{resident_id}"
+def once_key_prefix(topic: str) -> str:
+    """Every prompt about `topic` has a once_key starting so (the storm gap looks them up by it)."""
+    return f"status-prompt:{topic}:"
 
 
-# Who was asked about `topic` since `since`, among `residents`: read through the prompts' once_keys
-# (status-prompt:<incident>:<resident>), compared as text so no other kind's key is ever cast.
-PROMPTED_SINCE_SQL = """
-    SELECT DISTINCT p.resident
-    FROM (SELECT n.resident, split_part(n.once_key, ':', 2) AS incident FROM notification n
-          WHERE n.kind = 'status_prompt' AND n.resident = ANY($1::int[]) AND n.created_at >= $2
-            AND n.once_key LIKE 'status-prompt:%') p
-    JOIN status_incident i ON i.id::text = p.incident
-    WHERE i.topic = $3
-"""
-
-
-async def prompted_since(residents: list[int], topic: str, since: datetime) -> set[int]:
-    if not residents:
-        return set()
-    rows = await db.fetch(PROMPTED_SINCE_SQL, residents, since, topic)
-    return {r["resident"] for r in rows}
+def once_key(topic: str, incident_id: int, resident_id: int) -> str:
+    return f"{once_key_prefix(topic)}{incident_id}:{resident_id}"
 
 
 async def prompt_neighbours(incident_id: int) -> int:
@@ -95,7 +81,8 @@ async def prompt_neighbours(incident_id: int) -> int:
     now = clock.now()
     candidates = await queries.residents_to_prompt(incident_id)
     wanting = await notification_queries.opted_in(KIND, candidates)
-    asked_lately = await prompted_since(list(wanting), incident.topic, now - STORM_GAP)
+    asked_lately = await notification_queries.told_since(KIND, list(wanting), now - STORM_GAP,
+                                                         once_key_prefix=once_key_prefix(incident.topic))
     text = question(incident.topic, incident.street_name)
     url = status_url(incident.street_id, incident.topic)
     asked = 0
@@ -105,7 +92,7 @@ async def prompt_neighbours(incident_id: int) -> int:
             continue
         quiet = wants.quiet.contains(now)
         notification_id = await notify(resident_id, KIND, text=text, url=url,
-                                       once_key=once_key(incident_id, resident_id), email=not quiet)
+                                       once_key=once_key(incident.topic, incident_id, resident_id), email=not quiet)
         if notification_id is None:
             continue  # asked already (a repeated job)
         asked += 1
