@@ -203,3 +203,14 @@ def test_the_deployment_refuses_to_start_with_an_unusable_contacts_file(tmp_path
     for path in (bad, tmp_path / "nowhere.toml"):
         with pytest.raises(SettingsError, match="STREETSHARE_OFFICIAL_CONTACTS"):
             load({"STREETSHARE_OFFICIAL_CONTACTS": str(path)})
+
+
+def test_every_recorded_topic_has_its_words_on_the_page_and_in_the_prompt():
+    """The page's 'Power off' / 'Power was off' and the prompt's question are worded per topic in
+    the web and prompt layers: a topic added to rules.TOPICS must be worded there too."""
+    from streetshare.status.prompts import QUESTIONS
+    from streetshare.status.routes import OFF
+
+    recorded = {t.name for t in rules.RECORDED}
+    assert set(OFF) == recorded
+    assert set(QUESTIONS) == recorded

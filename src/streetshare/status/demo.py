@@ -93,10 +93,10 @@ async def seed_status_demo(settings: Settings) -> int:
 async def _members(street_id: int, *, exclude: tuple[str, ...]) -> list[int]:
     """The street's residents with a home of their own (one per home point), oldest first."""
     rows = await db.fetch(
-        """
-        SELECT DISTINCT ON (round(home_lat::numeric, 5), round(home_lng::numeric, 5)) id
-        FROM resident WHERE street = $1 AND is_active AND home_lat IS NOT NULL AND NOT (email = ANY($2::text[]))
-        ORDER BY round(home_lat::numeric, 5), round(home_lng::numeric, 5), id
+        f"""
+        SELECT DISTINCT ON ({queries.HOME_KEY}) r.id
+        FROM resident r WHERE r.street = $1 AND r.is_active AND r.home_lat IS NOT NULL AND NOT (r.email = ANY($2::text[]))
+        ORDER BY {queries.HOME_KEY}, r.id
         """,
         street_id, list(exclude),
     )
